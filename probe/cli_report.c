@@ -1,0 +1,82 @@
+/*
+ * cli_report.c - `natprobe report --events FILE`: replay a saved
+ * observation log through the same analyzers and reports as a live run.
+ */
+#include "cli.h"
+#include "nat_classify.h"
+#include "np_err.h"
+#include "stun_summary.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+int cli_report_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "events", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { .format = REPORT_TEXT };
+	const char *events = NULL;
+	static struct findings fs;
+	static struct nat_report nr;
+	struct obs_log log;
+	char detail[256] = "";
+	FILE *f;
+	int opt, err, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': events = optarg; break;
+		case 'f':
+			if (report_format_parse(optarg, &c.format) < 0) {
+				cli_error("--format must be text or json, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': c.output = optarg; break;
+		case 'h':
+			printf("usage: natprobe report --events FILE [--format text|json] [-o FILE]\n");
+			return EXIT_PASS;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (!events && optind < argc)
+		events = argv[optind];
+	if (!events) {
+		cli_error("report: give the observation log: --events FILE");
+		return EXIT_USAGE;
+	}
+	f = strcmp(events, "-") == 0 ? stdin : fopen(events, "r");
+	if (!f) {
+		cli_error("cannot read %s: %s", events, strerror(errno));
+		return EXIT_USAGE;
+	}
+	err = obs_log_read(&log, f, detail, sizeof(detail));
+	if (f != stdin)
+		fclose(f);
+	if (err < 0) {
+		cli_error("%s: %s", events, detail);
+		obs_log_dispose(&log);
+		return EXIT_USAGE;
+	}
+	if (strcmp(log.command, "nat") == 0) {
+		nat_classify(&log, &nr, &fs);
+	} else if (strcmp(log.command, "stun") == 0 || log.command[0] == '\0') {
+		stun_summarize(&log, log.family, &fs);
+	} else {
+		cli_error("%s: recorded by \"%s\", which report cannot replay",
+			  events, log.command);
+		obs_log_dispose(&log);
+		return EXIT_USAGE;
+	}
+	rc = cli_report(&c, &fs);
+	obs_log_dispose(&log);
+	return rc;
+}

@@ -1,0 +1,447 @@
+/*
+ * cli_serve.c - `natprobe serve`: options, the start-up line, signals,
+ * --duration, and the counters on exit. The only part of the responder
+ * that prints.
+ *
+ * Exit codes (DESIGN.md): 0 stopped normally, 2 usage error, 3 internal
+ * error (a socket that cannot be opened, say).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "np_err.h"
+#include "serve.h"
+
+#define DEFAULT_RATE 200
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: natprobe serve [--listen ADDR]... [--port P] [--tls-port P]\n"
+		"                      [--cert FILE --key FILE] [--rate N] [--no-tcp]\n"
+		"                      [--no-tls] [--duration SECONDS] [--quiet]\n"
+		"\n"
+		"An RFC 5780 STUN responder: Binding over UDP and TCP on ports P and\n"
+		"P+1 (default 3478), over TLS on the TLS port and the next (default 5349),\n"
+		"on every listen address (default 127.0.0.1 and ::1). Two addresses of\n"
+		"one family give the full RFC 5780 set (CHANGE-REQUEST, OTHER-ADDRESS);\n"
+		"with one, CHANGE-REQUEST is refused with 420 (RFC 5780 section 6).\n"
+		"\n"
+		"  --listen ADDR      a specific IPv4 or IPv6 address; repeatable, at\n"
+		"                     most two per family\n"
+		"  --port P           primary UDP/TCP port; the alternate is P+1\n"
+		"  --tls-port P       primary TLS port; the alternate is P+1\n"
+		"  --cert FILE        PEM certificate (chain); default: an ephemeral\n"
+		"  --key FILE         self-signed ECDSA P-256 certificate\n"
+		"  --rate N           requests per second per source IP (burst 2N);\n"
+		"                     0 for no limit (default %d)\n"
+		"  --no-tcp           no TCP listeners\n"
+		"  --no-tls           no TLS listeners\n"
+		"  --duration SECONDS stop by itself after this long\n"
+		"  --quiet            print nothing but errors\n",
+		DEFAULT_RATE);
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 65534)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_addr(const char *s, struct sockaddr_storage *ss)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(s);
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		return 0;
+	}
+	/* "::1" or "[::1]". */
+	if (n >= 2 && n < sizeof(buf) && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	if (inet_pton(AF_INET6, s, &((struct sockaddr_in6 *)ss)->sin6_addr) ==
+	    1) {
+		ss->ss_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int is_unspecified(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static void on_signal(struct np_loop *loop, int fd, uint32_t events,
+		      void *arg)
+{
+	struct signalfd_siginfo si;
+	int *got = arg;
+
+	/* Drain what is there; one signal is enough to stop. */
+	for (int i = 0; i < 8; i++) {
+		if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			break;
+		*got = (int)si.ssi_signo;
+	}
+	np_loop_stop(loop);
+}
+
+static void on_duration(struct np_loop *loop, void *arg)
+{
+	np_loop_stop(loop);
+}
+
+static void print_listening(const struct serve *s)
+{
+	char line[2048];
+	size_t off = 0;
+
+	off += (size_t)snprintf(line, sizeof(line), "natprobe serve: listening");
+	for (size_t i = 0; i < serve_nsockets(s) && off < sizeof(line); i++) {
+		struct sockaddr_storage a;
+		char name[80];
+		int tr;
+
+		if (serve_socket_info(s, i, &tr, &a) < 0)
+			continue;
+		/* serve_sa_format lives in the internals; format here. */
+		if (a.ss_family == AF_INET6) {
+			char ip[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6,
+				  &((struct sockaddr_in6 *)&a)->sin6_addr, ip,
+				  sizeof(ip));
+			snprintf(name, sizeof(name), "[%s]:%u", ip,
+				 ntohs(((struct sockaddr_in6 *)&a)->sin6_port));
+		} else {
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&a)->sin_addr,
+				  ip, sizeof(ip));
+			snprintf(name, sizeof(name), "%s:%u", ip,
+				 ntohs(((struct sockaddr_in *)&a)->sin_port));
+		}
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s %s",
+					i ? "," : "", serve_transport_name(tr),
+					name);
+	}
+	fprintf(stderr, "%s\n", line);
+}
+
+static void print_counters(const struct serve_counters *c, double secs,
+			   const char *why)
+{
+	fprintf(stderr,
+		"natprobe serve: stopped (%s) after %.1f s\n"
+		"  requests %llu, responses %llu (sent %llu, send errors %llu)\n"
+		"  change ip %llu, change port %llu, change both %llu, response-port %llu, padding %llu\n"
+		"  errors 420 %llu, 400 %llu; dropped: malformed %llu, other methods %llu, "
+		"responses/indications %llu, rate-limited %llu, truncated %llu\n"
+		"  tcp connections %llu (rejected %llu, closed for bad input %llu, idle %llu), "
+		"tls handshakes ok %llu failed %llu\n"
+		"  bytes in %llu, out %llu\n",
+		why, secs, (unsigned long long)c->requests,
+		(unsigned long long)c->responses, (unsigned long long)c->sent,
+		(unsigned long long)c->send_errors,
+		(unsigned long long)c->change_ip,
+		(unsigned long long)c->change_port,
+		(unsigned long long)c->change_both,
+		(unsigned long long)c->response_port,
+		(unsigned long long)c->padding, (unsigned long long)c->err420,
+		(unsigned long long)c->err400,
+		(unsigned long long)c->malformed,
+		(unsigned long long)c->unsupported,
+		(unsigned long long)c->ignored,
+		(unsigned long long)c->rate_limited,
+		(unsigned long long)c->truncated,
+		(unsigned long long)c->tcp_conns,
+		(unsigned long long)c->tcp_rejected,
+		(unsigned long long)c->tcp_closed_bad,
+		(unsigned long long)c->tcp_idle, (unsigned long long)c->tls_ok,
+		(unsigned long long)c->tls_failed,
+		(unsigned long long)c->bytes_in,
+		(unsigned long long)c->bytes_out);
+}
+
+int cli_serve(int argc, char **argv)
+{
+	enum { O_PORT = 256, O_TLS_PORT, O_CERT, O_KEY, O_RATE, O_NO_TCP,
+	       O_NO_TLS, O_DURATION, O_QUIET, O_HELP };
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "tls-port", required_argument, NULL, O_TLS_PORT },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "no-tcp", no_argument, NULL, O_NO_TCP },
+		{ "no-tls", no_argument, NULL, O_NO_TLS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve_opts o = {
+		.port = 3478, .tls_port = 5349, .udp = 1, .tcp = 1, .tls = 1,
+		.rate = DEFAULT_RATE,
+	};
+	struct np_loop *loop = NULL;
+	struct serve *s = NULL;
+	struct np_timer stop_timer;
+	double duration = 0;
+	int quiet = 0, opt, err, rc = 3, sfd = -1, got_signal = 0;
+	uint64_t start;
+	sigset_t mask, oldmask;
+	char detail[256], *end;
+	int tls_port_set = 0;
+
+	/* getopt_long keeps state across calls: start afresh (a test or
+	 * main.c may have parsed other arguments before). */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "l:p:hq", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			if (o.nip == SERVE_MAX_IPS) {
+				fprintf(stderr,
+					"natprobe serve: at most %d --listen addresses (two per family)\n",
+					SERVE_MAX_IPS);
+				return 2;
+			}
+			if (parse_addr(optarg, &o.ip[o.nip]) < 0) {
+				fprintf(stderr,
+					"natprobe serve: --listen %s: not an IPv4 or IPv6 address\n",
+					optarg);
+				return 2;
+			}
+			if (is_unspecified(&o.ip[o.nip])) {
+				fprintf(stderr,
+					"natprobe serve: --listen %s: give a specific address; RESPONSE-ORIGIN and OTHER-ADDRESS must name the one a response leaves from\n",
+					optarg);
+				return 2;
+			}
+			o.nip++;
+			break;
+		case 'p':
+		case O_PORT:
+			if (parse_port(optarg, &o.port) < 0) {
+				fprintf(stderr,
+					"natprobe serve: --port %s: need 1..65534 (the alternate is the next port)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case O_TLS_PORT:
+			if (parse_port(optarg, &o.tls_port) < 0) {
+				fprintf(stderr,
+					"natprobe serve: --tls-port %s: need 1..65534 (the alternate is the next port)\n",
+					optarg);
+				return 2;
+			}
+			tls_port_set = 1;
+			break;
+		case O_CERT:
+			o.cert_file = optarg;
+			break;
+		case O_KEY:
+			o.key_file = optarg;
+			break;
+		case O_RATE: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    v > 1000000) {
+				fprintf(stderr,
+					"natprobe serve: --rate %s: need 0..1000000 requests per second (0: no limit)\n",
+					optarg);
+				return 2;
+			}
+			o.rate = (uint32_t)v;
+			break;
+		}
+		case O_NO_TCP:
+			o.tcp = 0;
+			break;
+		case O_NO_TLS:
+			o.tls = 0;
+			break;
+		case O_DURATION:
+			errno = 0;
+			duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(duration) ||
+			    duration <= 0 || duration > 1e7) {
+				fprintf(stderr,
+					"natprobe serve: --duration %s: need a positive number of seconds\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'q':
+		case O_QUIET:
+			quiet = 1;
+			break;
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr,
+				"natprobe serve: option %s is unknown or needs a value\n",
+				optind > 0 && optind <= argc ? argv[optind - 1]
+							     : "?");
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "natprobe serve: unexpected argument %s\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if ((o.cert_file != NULL) != (o.key_file != NULL)) {
+		fprintf(stderr,
+			"natprobe serve: --cert and --key go together\n");
+		return 2;
+	}
+	if (o.cert_file && !o.tls) {
+		fprintf(stderr,
+			"natprobe serve: --cert/--key given with --no-tls\n");
+		return 2;
+	}
+	if (o.nip == 0) {
+		parse_addr("127.0.0.1", &o.ip[0]);
+		parse_addr("::1", &o.ip[1]);
+		o.nip = 2;
+	}
+	{
+		size_t n4 = 0, n6 = 0;
+
+		for (size_t i = 0; i < o.nip; i++) {
+			if (o.ip[i].ss_family == AF_INET)
+				n4++;
+			else
+				n6++;
+			for (size_t j = 0; j < i; j++) {
+				if (memcmp(&o.ip[i], &o.ip[j],
+					   sizeof(o.ip[i])) == 0) {
+					fprintf(stderr,
+						"natprobe serve: --listen address %zu repeats address %zu\n",
+						i + 1, j + 1);
+					return 2;
+				}
+			}
+		}
+		if (n4 > 2 || n6 > 2) {
+			fprintf(stderr,
+				"natprobe serve: %zu IPv4 and %zu IPv6 --listen addresses; at most two per family\n",
+				n4, n6);
+			return 2;
+		}
+	}
+	if (o.tls && (o.tls_port == o.port || o.tls_port == o.port + 1 ||
+		      o.tls_port + 1 == o.port)) {
+		fprintf(stderr,
+			"natprobe serve: TLS ports %u,%u overlap the TCP ports %u,%u%s\n",
+			o.tls_port, o.tls_port + 1, o.port, o.port + 1,
+			tls_port_set ? "" : "; pick --tls-port");
+		return 2;
+	}
+
+	/* Signals arrive through the loop, never in a handler. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0) {
+		fprintf(stderr, "natprobe serve: sigprocmask: %s\n",
+			strerror(errno));
+		return 3;
+	}
+	/* A TLS peer that hangs up mid-write must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	err = np_loop_new(&loop);
+	if (err < 0) {
+		fprintf(stderr, "natprobe serve: event loop: %s\n",
+			np_strerror(err));
+		goto out;
+	}
+	err = serve_new(&s, loop, &o, detail, sizeof(detail));
+	if (err < 0) {
+		fprintf(stderr, "natprobe serve: cannot listen on %s\n", detail);
+		goto out;
+	}
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 ||
+	    np_loop_add_fd(loop, sfd, EPOLLIN, on_signal, &got_signal) < 0) {
+		fprintf(stderr, "natprobe serve: signalfd: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	start = np_loop_update_now(loop);
+	np_timer_init(&stop_timer, on_duration, NULL);
+	if (duration > 0)
+		np_timer_start(loop, &stop_timer,
+			       start + (uint64_t)(duration * 1e6));
+	if (!quiet)
+		print_listening(s);
+
+	err = np_loop_run(loop);
+	np_timer_stop(loop, &stop_timer);
+	if (err < 0) {
+		fprintf(stderr, "natprobe serve: event loop: %s\n",
+			np_strerror(err));
+		goto out;
+	}
+	if (!quiet) {
+		char why[32];
+
+		if (got_signal)
+			snprintf(why, sizeof(why), "%s", strsignal(got_signal));
+		else
+			snprintf(why, sizeof(why), "duration reached");
+		print_counters(serve_counters(s),
+			       (double)(np_loop_update_now(loop) - start) / 1e6,
+			       why);
+	}
+	rc = 0;
+out:
+	if (sfd >= 0) {
+		if (loop)
+			np_loop_del_fd(loop, sfd);
+		close(sfd);
+	}
+	serve_free(s);
+	np_loop_free(loop);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return rc;
+}

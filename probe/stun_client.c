@@ -1,0 +1,1104 @@
+/*
+ * stun_client.c - STUN client transactions over UDP, TCP and TLS.
+ *
+ * RFC 8489 §6.2.1 (UDP): retransmit with a doubling RTO, Rc tries. The
+ * first RTO follows RFC 6298 (SRTT + 4 RTTVAR) once an RTT is measured;
+ * only first-try responses feed the estimator (Karn's rule). A run-wide
+ * cap on the wait keeps a dead server from costing the RFC's 39.5 s.
+ * RFC 8489 §6.2.2 (TCP/TLS): no retransmission, one overall timeout.
+ * Responses are matched by transaction ID *and* source address (§6.3 asks
+ * the client to discard a response whose ID it does not know; a matching ID
+ * from the wrong place is a spoof or a misbehaving server, recorded).
+ */
+#include "stun_client.h"
+#include "stun_codec.h"
+#include "np_err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* Datagrams handled per wakeup before others get a turn. */
+#define RECV_BUDGET 64
+/* Outstanding transactions on one socket. */
+#define MAX_TXN 256
+/* A stream may buffer this much of an incomplete message. */
+#define STREAM_BUF 4096
+
+struct txn {
+	struct stun_sock *sock;
+	struct stun_req req;
+	uint8_t tid[STUN_TID_LEN];
+	uint8_t *msg;
+	size_t msg_len;
+	int attempt;
+	int max_tries;
+	uint32_t rto_us;
+	uint32_t max_wait_us;
+	uint64_t first_us, last_us;
+	struct np_timer timer;
+	stun_done_cb cb;
+	void *arg;
+	int in_use;
+};
+
+enum conn_state { CONN_READY, CONN_CONNECTING, CONN_TLS, CONN_FAILED };
+
+struct stun_sock {
+	struct np_ctx *ctx;
+	enum np_transport transport;
+	int fd;
+	SSL *ssl;
+	enum conn_state state;
+	struct sockaddr_storage local;
+	struct sockaddr_storage peer;   /* stream sockets: who we connected to */
+	char server[OBS_NAME * 2];
+	char sni[256];
+	stun_conn_cb conn_cb;
+	void *conn_arg;
+	struct np_timer conn_timer;
+	uint8_t rbuf[STREAM_BUF];
+	size_t rlen;
+	uint8_t *wbuf;                  /* stream bytes not yet written */
+	size_t wlen;
+	struct txn txns[MAX_TXN];
+	size_t ntxn;
+	stun_stray_cb stray_cb;
+	void *stray_arg;
+};
+
+/* Context ------------------------------------------------------------- */
+
+void np_ctx_init(struct np_ctx *ctx, struct np_loop *loop, struct obs_log *log)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->loop = loop;
+	ctx->log = log;
+	ctx->rto_initial_us = 250000;
+	ctx->rto_min_us = 20000;
+	ctx->max_wait_us = 3000000;
+	ctx->max_tries = 7;
+}
+
+void np_ctx_dispose(struct np_ctx *ctx)
+{
+	if (ctx->tls)
+		SSL_CTX_free(ctx->tls);
+	ctx->tls = NULL;
+}
+
+uint32_t np_ctx_rto(const struct np_ctx *ctx)
+{
+	uint32_t rto;
+
+	if (!ctx->have_rtt)
+		return ctx->rto_initial_us;
+	rto = ctx->srtt_us + 4 * ctx->rttvar_us;
+	return rto < ctx->rto_min_us ? ctx->rto_min_us : rto;
+}
+
+/* RFC 6298 §2: alpha 1/8, beta 1/4. */
+void np_ctx_rtt_sample(struct np_ctx *ctx, uint32_t r)
+{
+	if (!ctx->have_rtt) {
+		ctx->srtt_us = r;
+		ctx->rttvar_us = r / 2;
+		ctx->have_rtt = 1;
+		return;
+	}
+	{
+		uint32_t diff = ctx->srtt_us > r ? ctx->srtt_us - r : r - ctx->srtt_us;
+
+		ctx->rttvar_us = (3 * ctx->rttvar_us + diff) / 4;
+		ctx->srtt_us = (7 * ctx->srtt_us + r) / 8;
+	}
+}
+
+struct obs *np_ctx_record(struct np_ctx *ctx, struct obs *o)
+{
+	uint64_t now = np_loop_update_now(ctx->loop);
+
+	o->t_us = now >= ctx->log->start_mono_us ? now - ctx->log->start_mono_us : 0;
+	return obs_add(ctx->log, o);
+}
+
+static void obs_base(struct stun_sock *s, struct obs *o, enum obs_kind k,
+		     const char *test)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = k;
+	o->transport = s->transport;
+	snprintf(o->test, sizeof(o->test), "%s", test ? test : "");
+	snprintf(o->server, sizeof(o->server), "%s", s->server);
+	if (s->local.ss_family) {
+		o->local = s->local;
+		o->has |= OBS_HAS_LOCAL;
+	}
+}
+
+/* Sockets ------------------------------------------------------------- */
+
+static void on_io(struct np_loop *loop, int fd, uint32_t ev, void *arg);
+static void conn_fail(struct stun_sock *s, int err, const char *text);
+
+static void update_local(struct stun_sock *s)
+{
+	socklen_t len = sizeof(s->local);
+
+	if (getsockname(s->fd, (struct sockaddr *)&s->local, &len) < 0)
+		memset(&s->local, 0, sizeof(s->local));
+	if (s->transport != NP_UDP || !s->peer.ss_family)
+		return;
+	/* A UDP socket bound to the wildcard: ask the routing table which
+	 * source address reaches the server, so "local" is comparable with
+	 * the mapped address (is there a NAT?). */
+	{
+		struct sockaddr_storage src;
+		socklen_t slen = sizeof(src);
+		int t = socket(s->peer.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int any = s->local.ss_family == AF_INET ?
+			((struct sockaddr_in *)(void *)&s->local)->sin_addr.s_addr == 0 :
+			IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)&s->local)->sin6_addr);
+
+		if (t < 0)
+			return;
+		if (any && connect(t, (const struct sockaddr *)&s->peer,
+				   np_addr_len(&s->peer)) == 0 &&
+		    getsockname(t, (struct sockaddr *)&src, &slen) == 0) {
+			uint16_t port = np_addr_port(&s->local);
+
+			s->local = src;
+			if (src.ss_family == AF_INET)
+				((struct sockaddr_in *)(void *)&s->local)->sin_port = htons(port);
+			else
+				((struct sockaddr_in6 *)(void *)&s->local)->sin6_port = htons(port);
+		}
+		close(t);
+	}
+}
+
+static void conn_timeout(struct np_loop *loop, void *arg)
+{
+	struct stun_sock *s = arg;
+
+	conn_fail(s, NP_ETIMEOUT, s->state == CONN_TLS ?
+		  "TLS handshake did not finish" : "TCP connect did not finish");
+}
+
+static int tls_ctx_get(struct np_ctx *ctx, SSL_CTX **out)
+{
+	if (!ctx->tls) {
+		SSL_CTX *t = SSL_CTX_new(TLS_client_method());
+
+		if (!t)
+			return NP_ETLS;
+		SSL_CTX_set_min_proto_version(t, TLS1_2_VERSION);
+		/* We verify after the handshake and report the result as an
+		 * observation, so an untrusted certificate is a finding with
+		 * its details rather than an opaque failure. */
+		SSL_CTX_set_verify(t, SSL_VERIFY_NONE, NULL);
+		if (ctx->tls_ca) {
+			if (SSL_CTX_load_verify_locations(t, ctx->tls_ca, NULL) != 1) {
+				SSL_CTX_free(t);
+				return NP_ETLS;
+			}
+		} else {
+			SSL_CTX_set_default_verify_paths(t);
+		}
+		ctx->tls = t;
+	}
+	*out = ctx->tls;
+	return 0;
+}
+
+int stun_sock_open(struct np_ctx *ctx, enum np_transport t,
+		   const struct sockaddr_storage *server,
+		   const struct sockaddr_storage *local, const char *sni,
+		   const char *server_name, stun_conn_cb conn_cb, void *arg,
+		   struct stun_sock **out)
+{
+	struct stun_sock *s;
+	int fam = server->ss_family, one = 1, err;
+
+	if (fam != AF_INET && fam != AF_INET6)
+		return NP_EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NP_ENOMEM;
+	s->ctx = ctx;
+	s->transport = t;
+	s->peer = *server;
+	s->conn_cb = conn_cb;
+	s->conn_arg = arg;
+	snprintf(s->server, sizeof(s->server), "%s", server_name ? server_name : "");
+	snprintf(s->sni, sizeof(s->sni), "%s", sni ? sni : "");
+	np_timer_init(&s->conn_timer, conn_timeout, s);
+	s->fd = socket(fam, (t == NP_UDP ? SOCK_DGRAM : SOCK_STREAM) |
+			       SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		err = -errno;
+		free(s);
+		return err;
+	}
+	if (t == NP_UDP) {
+		/* ICMP errors arrive on the error queue (ip(7) IP_RECVERR). */
+		if (fam == AF_INET)
+			setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+		else
+			setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	}
+	if (fam == AF_INET6)
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (local && local->ss_family) {
+		if (bind(s->fd, (const struct sockaddr *)local, np_addr_len(local)) < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if (t == NP_UDP) {
+		struct sockaddr_storage any;
+
+		if (!local || !local->ss_family) {
+			memset(&any, 0, sizeof(any));
+			any.ss_family = (sa_family_t)fam;
+			if (bind(s->fd, (struct sockaddr *)&any, np_addr_len(&any)) < 0) {
+				err = -errno;
+				goto fail;
+			}
+		}
+		s->state = CONN_READY;
+	} else {
+		setsockopt(s->fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+		if (connect(s->fd, (const struct sockaddr *)server,
+			    np_addr_len(server)) < 0 && errno != EINPROGRESS) {
+			err = -errno;
+			goto fail;
+		}
+		s->state = CONN_CONNECTING;
+		np_timer_start(ctx->loop, &s->conn_timer,
+			       np_loop_now(ctx->loop) + ctx->max_wait_us);
+	}
+	update_local(s);
+	err = np_loop_add_fd(ctx->loop, s->fd,
+			     EPOLLIN | (t == NP_UDP ? 0 : EPOLLOUT), on_io, s);
+	if (err < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	close(s->fd);
+	free(s);
+	return err;
+}
+
+static void txn_release(struct txn *x)
+{
+	np_timer_stop(x->sock->ctx->loop, &x->timer);
+	free(x->msg);
+	x->msg = NULL;
+	x->in_use = 0;
+	x->sock->ntxn--;
+}
+
+void stun_sock_free(struct stun_sock *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < MAX_TXN; i++)
+		if (s->txns[i].in_use)
+			txn_release(&s->txns[i]);
+	np_timer_stop(s->ctx->loop, &s->conn_timer);
+	np_loop_del_fd(s->ctx->loop, s->fd);
+	if (s->ssl)
+		SSL_free(s->ssl);
+	close(s->fd);
+	free(s->wbuf);
+	free(s);
+}
+
+const struct sockaddr_storage *stun_sock_local(const struct stun_sock *s)
+{
+	return &s->local;
+}
+
+int stun_sock_fd(const struct stun_sock *s)
+{
+	return s->fd;
+}
+
+enum np_transport stun_sock_transport(const struct stun_sock *s)
+{
+	return s->transport;
+}
+
+size_t stun_sock_pending(const struct stun_sock *s)
+{
+	return s->ntxn;
+}
+
+void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg)
+{
+	s->stray_cb = cb;
+	s->stray_arg = arg;
+}
+
+int stun_sock_set_ttl(struct stun_sock *s, int ttl)
+{
+	int r = s->peer.ss_family == AF_INET6 ?
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) :
+		setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+
+	return r < 0 ? -errno : 0;
+}
+
+/* Ends a transaction: tell the owner, then release. The callback may free
+ * the socket, so nothing touches s after it. */
+static void txn_finish(struct txn *x, const struct obs *end)
+{
+	stun_done_cb cb = x->cb;
+	void *arg = x->arg;
+	struct stun_sock *s = x->sock;
+
+	txn_release(x);
+	cb(s, end, arg);
+}
+
+static void fail_all(struct stun_sock *s, enum obs_kind kind, int err,
+		     const char *text)
+{
+	for (size_t i = 0; i < MAX_TXN; i++) {
+		struct txn *x = &s->txns[i];
+		struct obs o;
+
+		if (!x->in_use)
+			continue;
+		obs_base(s, &o, kind, x->req.test);
+		o.remote = x->req.dst;
+		o.has |= OBS_HAS_REMOTE | OBS_HAS_TID;
+		memcpy(o.tid, x->tid, STUN_TID_LEN);
+		o.attempt = (uint16_t)x->attempt;
+		o.err = err;
+		snprintf(o.text, sizeof(o.text), "%s", text);
+		txn_finish(x, np_ctx_record(s->ctx, &o) ? &s->ctx->log->v[s->ctx->log->n - 1] : &o);
+		/* txn_finish may have freed s when it was the last one; the
+		 * owner frees sockets only after a callback it expects, so
+		 * stop as soon as nothing is pending. */
+		if (s->ntxn == 0)
+			return;
+	}
+}
+
+static void conn_fail(struct stun_sock *s, int err, const char *text)
+{
+	struct obs o;
+
+	s->state = CONN_FAILED;
+	np_timer_stop(s->ctx->loop, &s->conn_timer);
+	np_loop_del_fd(s->ctx->loop, s->fd);
+	obs_base(s, &o, s->transport == NP_TLS && s->ssl ? OBS_TLS : OBS_CONNECT,
+		 "connect");
+	o.remote = s->peer;
+	o.has |= OBS_HAS_REMOTE;
+	o.err = err;
+	snprintf(o.text, sizeof(o.text), "%s", text);
+	np_ctx_record(s->ctx, &o);
+	if (s->conn_cb)
+		s->conn_cb(s, err, s->conn_arg);
+}
+
+/* Sending -------------------------------------------------------------- */
+
+static int stream_flush(struct stun_sock *s)
+{
+	while (s->wlen > 0) {
+		ssize_t n;
+
+		if (s->ssl) {
+			int r = SSL_write(s->ssl, s->wbuf, (int)s->wlen);
+
+			if (r <= 0) {
+				int e = SSL_get_error(s->ssl, r);
+
+				if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+					break;
+				return NP_ETLS;
+			}
+			n = r;
+		} else {
+			n = send(s->fd, s->wbuf, s->wlen, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				return -errno;
+			}
+		}
+		memmove(s->wbuf, s->wbuf + n, s->wlen - (size_t)n);
+		s->wlen -= (size_t)n;
+	}
+	np_loop_mod_fd(s->ctx->loop, s->fd, EPOLLIN | (s->wlen ? EPOLLOUT : 0));
+	return 0;
+}
+
+static int sock_send(struct stun_sock *s, const uint8_t *buf, size_t len,
+		     const struct sockaddr_storage *dst)
+{
+	if (s->transport == NP_UDP) {
+		if (sendto(s->fd, buf, len, 0, (const struct sockaddr *)dst,
+			   np_addr_len(dst)) < 0)
+			return -errno;
+		return 0;
+	}
+	{
+		uint8_t *w = realloc(s->wbuf, s->wlen + len);
+
+		if (!w)
+			return NP_ENOMEM;
+		memcpy(w + s->wlen, buf, len);
+		s->wbuf = w;
+		s->wlen += len;
+	}
+	if (s->state != CONN_READY)
+		return 0;  /* flushed once connected */
+	return stream_flush(s);
+}
+
+static void txn_timer(struct np_loop *loop, void *arg);
+
+static void txn_transmit(struct txn *x)
+{
+	struct stun_sock *s = x->sock;
+	struct np_ctx *ctx = s->ctx;
+	uint64_t now = np_loop_update_now(ctx->loop);
+	uint64_t elapsed = x->attempt ? now - x->first_us : 0;
+	uint64_t deadline;
+	struct obs o;
+	int err;
+
+	x->attempt++;
+	if (x->attempt == 1)
+		x->first_us = now;
+	x->last_us = now;
+	err = sock_send(s, x->msg, x->msg_len, &x->req.dst);
+	/* Stream transports do not retransmit (RFC 8489 §6.2.2): one wait. */
+	if (s->transport != NP_UDP)
+		deadline = x->first_us + x->max_wait_us;
+	else if (x->attempt >= x->max_tries)
+		deadline = now + (uint64_t)x->rto_us * 2; /* the last wait */
+	else
+		deadline = now + x->rto_us;
+	if (deadline > x->first_us + x->max_wait_us)
+		deadline = x->first_us + x->max_wait_us;
+	obs_base(s, &o, x->attempt == 1 ? OBS_SENT : OBS_RETRANSMIT, x->req.test);
+	o.remote = x->req.dst;
+	o.has |= OBS_HAS_REMOTE | OBS_HAS_TID;
+	memcpy(o.tid, x->tid, STUN_TID_LEN);
+	o.method = x->req.method;
+	o.cls = STUN_REQUEST;
+	o.attempt = (uint16_t)x->attempt;
+	o.rto_us = (uint32_t)(deadline - now);
+	o.size = (uint32_t)x->msg_len;
+	o.change = x->req.change;
+	o.response_port = x->req.response_port;
+	o.padding = x->req.padding;
+	if (x->req.expect.ss_family) {
+		o.source = x->req.expect;
+		o.has |= OBS_HAS_SOURCE;
+	}
+	o.err = err;
+	if (err)
+		snprintf(o.text, sizeof(o.text), "send failed: %s", np_strerror(err));
+	(void)elapsed;
+	np_ctx_record(ctx, &o);
+	x->rto_us *= 2;
+	if (ctx->rto_max_us && x->rto_us > ctx->rto_max_us)
+		x->rto_us = ctx->rto_max_us;
+	np_timer_start(ctx->loop, &x->timer, deadline);
+}
+
+static void txn_timer(struct np_loop *loop, void *arg)
+{
+	struct txn *x = arg;
+	uint64_t now = np_loop_now(loop);
+
+	if (x->sock->transport == NP_UDP && x->attempt < x->max_tries &&
+	    now < x->first_us + x->max_wait_us) {
+		txn_transmit(x);
+		return;
+	}
+	{
+		struct stun_sock *s = x->sock;
+		struct obs o, *r;
+
+		obs_base(s, &o, OBS_TIMEOUT, x->req.test);
+		o.remote = x->req.dst;
+		o.has |= OBS_HAS_REMOTE | OBS_HAS_TID;
+		memcpy(o.tid, x->tid, STUN_TID_LEN);
+		o.attempt = (uint16_t)x->attempt;
+		o.rtt_us = (uint32_t)(now - x->first_us);
+		snprintf(o.text, sizeof(o.text),
+			 "no response after %d %s (%.1f s)", x->attempt,
+			 x->attempt == 1 ? "try" : "tries",
+			 (double)(now - x->first_us) / 1e6);
+		r = np_ctx_record(s->ctx, &o);
+		txn_finish(x, r ? r : &o);
+	}
+}
+
+int stun_sock_request(struct stun_sock *s, const struct stun_req *req,
+		      stun_done_cb cb, void *arg)
+{
+	struct txn *x = NULL;
+	struct stun_enc w;
+	size_t cap = 256 + (size_t)req->padding + req->filler, len;
+	int err;
+
+	if (s->state == CONN_FAILED)
+		return NP_EINVAL;
+	for (size_t i = 0; i < MAX_TXN; i++) {
+		if (!s->txns[i].in_use) {
+			x = &s->txns[i];
+			break;
+		}
+	}
+	if (!x)
+		return NP_EFULL;
+	memset(x, 0, sizeof(*x));
+	x->msg = malloc(cap);
+	if (!x->msg)
+		return NP_ENOMEM;
+	x->sock = s;
+	x->req = *req;
+	if (s->transport != NP_UDP)
+		x->req.dst = s->peer;
+	x->cb = cb;
+	x->arg = arg;
+	x->max_tries = req->max_tries ? req->max_tries : s->ctx->max_tries;
+	x->max_wait_us = req->max_wait_us ? req->max_wait_us : s->ctx->max_wait_us;
+	x->rto_us = np_ctx_rto(s->ctx);
+	np_timer_init(&x->timer, txn_timer, x);
+	stun_tid_random(x->tid);
+	stun_enc_begin(&w, x->msg, cap, req->method, STUN_REQUEST, x->tid);
+	if (req->change)
+		stun_enc_change_request(&w, req->change);
+	if (req->response_port)
+		stun_enc_response_port(&w, req->response_port);
+	if (req->padding) {
+		uint8_t *zero = calloc(1, req->padding);
+
+		if (!zero) {
+			free(x->msg);
+			return NP_ENOMEM;
+		}
+		stun_enc_attr(&w, STUN_ATTR_PADDING, zero, req->padding);
+		free(zero);
+	}
+	if (req->filler) {
+		uint8_t *fill = calloc(1, req->filler);
+
+		if (!fill) {
+			free(x->msg);
+			return NP_ENOMEM;
+		}
+		stun_enc_attr(&w, STUN_ATTR_NATPROBE_FILLER, fill, req->filler);
+		free(fill);
+	}
+	if (req->fingerprint)
+		stun_enc_fingerprint(&w);
+	err = stun_enc_end(&w, &len);
+	if (err < 0) {
+		free(x->msg);
+		return err;
+	}
+	x->msg_len = len;
+	x->in_use = 1;
+	s->ntxn++;
+	if (s->transport == NP_UDP || s->state == CONN_READY) {
+		txn_transmit(x);
+	} else {
+		/* Sent once connected; the overall wait starts now. */
+		x->first_us = np_loop_now(s->ctx->loop);
+		x->attempt = 0;
+		np_timer_start(s->ctx->loop, &x->timer, x->first_us + x->max_wait_us);
+	}
+	return 0;
+}
+
+/* Receiving ------------------------------------------------------------ */
+
+static void record_malformed(struct stun_sock *s, const uint8_t *buf,
+			     size_t len, const struct sockaddr_storage *src,
+			     const char *why)
+{
+	struct obs o;
+
+	obs_base(s, &o, OBS_MALFORMED, "");
+	o.source = *src;
+	o.has |= OBS_HAS_SOURCE;
+	o.size = (uint32_t)len;
+	snprintf(o.text, sizeof(o.text), "%s (first byte 0x%02x)", why,
+		 len ? buf[0] : 0);
+	np_ctx_record(s->ctx, &o);
+}
+
+static void fill_response(struct obs *o, const struct stun_msg *m)
+{
+	const struct stun_attr *a;
+
+	if ((a = stun_msg_find(m, STUN_ATTR_XOR_MAPPED_ADDRESS)) &&
+	    stun_attr_xor_addr(m, a, &o->xor_mapped) == 0)
+		o->has |= OBS_HAS_XOR_MAPPED;
+	if ((a = stun_msg_find(m, STUN_ATTR_MAPPED_ADDRESS)) &&
+	    stun_attr_addr(a, &o->mapped) == 0)
+		o->has |= OBS_HAS_MAPPED;
+	if ((a = stun_msg_find(m, STUN_ATTR_RESPONSE_ORIGIN)) &&
+	    stun_attr_addr(a, &o->origin) == 0)
+		o->has |= OBS_HAS_ORIGIN;
+	if ((a = stun_msg_find(m, STUN_ATTR_OTHER_ADDRESS)) &&
+	    stun_attr_addr(a, &o->other) == 0)
+		o->has |= OBS_HAS_OTHER;
+	else if ((a = stun_msg_find(m, STUN_ATTR_CHANGED_ADDRESS)) &&
+		 stun_attr_addr(a, &o->other) == 0)
+		o->has |= OBS_HAS_OTHER | OBS_HAS_CHANGED;
+	if ((a = stun_msg_find(m, STUN_ATTR_ALTERNATE_SERVER)) &&
+	    stun_attr_addr(a, &o->alternate) == 0)
+		o->has |= OBS_HAS_ALTERNATE;
+	if ((a = stun_msg_find(m, STUN_ATTR_SOFTWARE))) {
+		size_t n = a->len < sizeof(o->software) - 1 ? a->len :
+			   sizeof(o->software) - 1;
+
+		for (size_t i = 0; i < n; i++)
+			o->software[i] = (a->val[i] >= 0x20 && a->val[i] < 0x7f) ?
+					 (char)a->val[i] : '?';
+		o->software[n] = '\0';
+	}
+	if (m->cls == STUN_ERROR && (a = stun_msg_find(m, STUN_ATTR_ERROR_CODE))) {
+		const char *reason;
+		size_t rlen;
+		int code;
+
+		if (stun_attr_error(a, &code, &reason, &rlen) == 0) {
+			o->error_code = code;
+			o->has |= OBS_HAS_ERROR_CODE;
+			if (rlen > sizeof(o->text) - 1)
+				rlen = sizeof(o->text) - 1;
+			for (size_t i = 0; i < rlen; i++)
+				o->text[i] = (reason[i] >= 0x20 && reason[i] < 0x7f) ?
+					     reason[i] : '?';
+			o->text[rlen] = '\0';
+		}
+	}
+}
+
+static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
+			   const struct sockaddr_storage *src)
+{
+	struct stun_msg m;
+	char why[160];
+	struct txn *x = NULL;
+	struct obs o, *r;
+	uint64_t now;
+	int err;
+
+	if (!stun_is_stun(buf, len)) {
+		record_malformed(s, buf, len, src, "not a STUN message");
+		return;
+	}
+	err = stun_decode(buf, len, STUN_DEC_ALLOW_CLASSIC, &m, why, sizeof(why));
+	if (err < 0) {
+		char text[OBS_TEXT];
+
+		snprintf(text, sizeof(text), "%s: %s", np_errname(err), why);
+		record_malformed(s, buf, len, src, text);
+		return;
+	}
+	if (m.cls == STUN_SUCCESS || m.cls == STUN_ERROR) {
+		for (size_t i = 0; i < MAX_TXN; i++) {
+			if (s->txns[i].in_use &&
+			    memcmp(s->txns[i].tid, m.tid, STUN_TID_LEN) == 0) {
+				x = &s->txns[i];
+				break;
+			}
+		}
+	}
+	obs_base(s, &o, OBS_UNMATCHED, x ? x->req.test : "");
+	o.source = *src;
+	o.has |= OBS_HAS_SOURCE | OBS_HAS_TID;
+	memcpy(o.tid, m.tid, STUN_TID_LEN);
+	o.method = m.method;
+	o.cls = m.cls;
+	o.size = (uint32_t)len;
+	fill_response(&o, &m);
+	if (!x) {
+		const struct obs *rec;
+
+		snprintf(o.text, sizeof(o.text), "%s %s with no transaction of ours",
+			 stun_method_name(m.method), stun_class_name(m.cls));
+		rec = np_ctx_record(s->ctx, &o);
+		if (s->stray_cb)
+			s->stray_cb(s, rec ? rec : &o, s->stray_arg);
+		return;
+	}
+	{
+		const struct sockaddr_storage *want =
+			x->req.expect.ss_family ? &x->req.expect : &x->req.dst;
+
+		o.remote = x->req.dst;
+		o.has |= OBS_HAS_REMOTE;
+		if (s->transport == NP_UDP && !np_addr_equal(src, want)) {
+			char a[64], b[64];
+
+			snprintf(o.text, sizeof(o.text),
+				 "transaction ID matches but it came from %s, not %s",
+				 np_addr_str(src, a, sizeof(a)),
+				 np_addr_str(want, b, sizeof(b)));
+			np_ctx_record(s->ctx, &o);
+			return;
+		}
+	}
+	now = np_loop_update_now(s->ctx->loop);
+	o.kind = OBS_RESPONSE;
+	o.attempt = (uint16_t)x->attempt;
+	o.rtt_us = (uint32_t)(now - x->first_us);
+	o.rtt_last_us = (uint32_t)(now - x->last_us);
+	o.has |= OBS_HAS_RTT;
+	o.change = x->req.change;
+	o.padding = x->req.padding;
+	o.response_port = x->req.response_port;
+	if (x->attempt == 1)
+		np_ctx_rtt_sample(s->ctx, o.rtt_us);
+	r = np_ctx_record(s->ctx, &o);
+	txn_finish(x, r ? r : &o);
+}
+
+static void drain_errqueue(struct stun_sock *s)
+{
+	for (int budget = RECV_BUDGET; budget > 0; budget--) {
+		uint8_t data[512], ctl[512];
+		struct sockaddr_storage dst;
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh = { .msg_name = &dst, .msg_namelen = sizeof(dst),
+				     .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c;
+
+		memset(&dst, 0, sizeof(dst));
+		if (recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+			char text[OBS_TEXT], a[64];
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 &&
+			       c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			struct sockaddr_storage offender;
+			size_t off_len;
+
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			/* SO_EE_OFFENDER: the router that sent the ICMP. */
+			memset(&offender, 0, sizeof(offender));
+			off_len = c->cmsg_len - CMSG_LEN(sizeof(ee));
+			if (off_len > sizeof(offender))
+				off_len = sizeof(offender);
+			if (off_len >= sizeof(sa_family_t))
+				memcpy(&offender, CMSG_DATA(c) + sizeof(ee), off_len);
+			if (offender.ss_family != AF_INET && offender.ss_family != AF_INET6)
+				offender.ss_family = 0;
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP &&
+			    ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			snprintf(text, sizeof(text),
+				 "ICMP%s type %u code %u from the path to %s: %s",
+				 ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? "v6" : "",
+				 ee.ee_type, ee.ee_code,
+				 np_addr_str(&dst, a, sizeof(a)),
+				 strerror((int)ee.ee_errno));
+			/* End every transaction toward that destination. */
+			for (size_t i = 0; i < MAX_TXN; i++) {
+				struct txn *x = &s->txns[i];
+				struct obs o, *r;
+
+				if (!x->in_use || !np_addr_equal(&x->req.dst, &dst))
+					continue;
+				obs_base(s, &o, OBS_ICMP, x->req.test);
+				o.remote = dst;
+				o.has |= OBS_HAS_REMOTE | OBS_HAS_TID;
+				memcpy(o.tid, x->tid, STUN_TID_LEN);
+				o.attempt = (uint16_t)x->attempt;
+				o.icmp_type = ee.ee_type;
+				o.icmp_code = ee.ee_code;
+				if (offender.ss_family) {
+					o.source = offender;
+					o.has |= OBS_HAS_SOURCE;
+				}
+				o.err = -(int)ee.ee_errno;
+				snprintf(o.text, sizeof(o.text), "%s", text);
+				r = np_ctx_record(s->ctx, &o);
+				txn_finish(x, r ? r : &o);
+			}
+		}
+	}
+}
+
+static void udp_readable(struct stun_sock *s)
+{
+	for (int budget = RECV_BUDGET; budget > 0; budget--) {
+		uint8_t buf[STUN_MAX_MSG];
+		struct sockaddr_storage src;
+		socklen_t slen = sizeof(src);
+		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&src, &slen);
+
+		if (n < 0) {
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH)
+				continue;  /* the error queue tells us more */
+			return;
+		}
+		handle_message(s, buf, (size_t)n, &src);
+	}
+}
+
+static void stream_parse(struct stun_sock *s)
+{
+	while (s->rlen >= 4) {
+		size_t need = stun_frame_len(s->rbuf, s->rlen);
+
+		if (!stun_is_stun(s->rbuf, s->rlen < STUN_HEADER_LEN ? s->rlen :
+				  STUN_HEADER_LEN) && s->rlen >= STUN_HEADER_LEN) {
+			record_malformed(s, s->rbuf, s->rlen, &s->peer,
+					 "stream does not carry STUN framing");
+			s->rlen = 0;
+			conn_fail(s, NP_ENOTSTUN, "server sent bytes that are not STUN");
+			fail_all(s, OBS_ERROR, NP_ENOTSTUN,
+				 "server sent bytes that are not STUN");
+			return;
+		}
+		if (need > sizeof(s->rbuf)) {
+			record_malformed(s, s->rbuf, s->rlen, &s->peer,
+					 "STUN message longer than we accept on a stream");
+			s->rlen = 0;
+			conn_fail(s, NP_ESTUN_BADLEN, "oversized STUN message on the stream");
+			fail_all(s, OBS_ERROR, NP_ESTUN_BADLEN,
+				 "oversized STUN message on the stream");
+			return;
+		}
+		if (need == 0 || s->rlen < need)
+			return;
+		{
+			uint8_t msg[STREAM_BUF];
+
+			memcpy(msg, s->rbuf, need);
+			memmove(s->rbuf, s->rbuf + need, s->rlen - need);
+			s->rlen -= need;
+			handle_message(s, msg, need, &s->peer);
+		}
+	}
+}
+
+static void tls_record(struct stun_sock *s)
+{
+	struct obs o;
+	X509 *cert = SSL_get1_peer_certificate(s->ssl);
+	long vr = SSL_get_verify_result(s->ssl);
+	char subj[96] = "", exp[40] = "";
+
+	if (cert) {
+		const ASN1_TIME *na = X509_get0_notAfter(cert);
+		BIO *b = BIO_new(BIO_s_mem());
+
+		X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
+					  NID_commonName, subj, sizeof(subj));
+		if (b && ASN1_TIME_print(b, na) > 0) {
+			int n = BIO_read(b, exp, sizeof(exp) - 1);
+			exp[n > 0 ? n : 0] = '\0';
+		}
+		BIO_free(b);
+		if (vr == X509_V_OK && s->sni[0] &&
+		    X509_check_host(cert, s->sni, 0, 0, NULL) != 1 &&
+		    X509_check_ip_asc(cert, s->sni, 0) != 1)
+			vr = X509_V_ERR_HOSTNAME_MISMATCH;
+		X509_free(cert);
+	}
+	obs_base(s, &o, OBS_TLS, "connect");
+	o.remote = s->peer;
+	o.has |= OBS_HAS_REMOTE;
+	o.err = vr == X509_V_OK ? 0 : NP_ETLS;
+	snprintf(o.text, sizeof(o.text), "%s %s; certificate CN=%s expires %s: %s",
+		 SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl),
+		 subj[0] ? subj : "?", exp[0] ? exp : "?",
+		 vr == X509_V_OK ? "verified" : X509_verify_cert_error_string(vr));
+	np_ctx_record(s->ctx, &o);
+}
+
+static void became_ready(struct stun_sock *s)
+{
+	s->state = CONN_READY;
+	np_timer_stop(s->ctx->loop, &s->conn_timer);
+	/* Requests queued before the connection came up go out now. */
+	for (size_t i = 0; i < MAX_TXN; i++) {
+		struct txn *x = &s->txns[i];
+
+		if (x->in_use && x->attempt == 0) {
+			uint64_t first = x->first_us;
+
+			txn_transmit(x);
+			x->first_us = first;
+		}
+	}
+	stream_flush(s);
+	if (s->conn_cb)
+		s->conn_cb(s, 0, s->conn_arg);
+}
+
+static void tls_step(struct stun_sock *s)
+{
+	int r = SSL_connect(s->ssl);
+
+	if (r == 1) {
+		tls_record(s);
+		became_ready(s);
+		return;
+	}
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		np_loop_mod_fd(s->ctx->loop, s->fd, EPOLLIN);
+		return;
+	case SSL_ERROR_WANT_WRITE:
+		np_loop_mod_fd(s->ctx->loop, s->fd, EPOLLIN | EPOLLOUT);
+		return;
+	default: {
+		char text[OBS_TEXT];
+		unsigned long e = ERR_get_error();
+
+		snprintf(text, sizeof(text), "TLS handshake failed: %s",
+			 e ? ERR_reason_error_string(e) : "connection closed");
+		ERR_clear_error();
+		conn_fail(s, NP_ETLS, text);
+		fail_all(s, OBS_ERROR, NP_ETLS, text);
+	}
+	}
+}
+
+static void stream_connected(struct stun_sock *s)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+	struct obs o;
+
+	getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	if (soerr) {
+		char text[OBS_TEXT];
+
+		snprintf(text, sizeof(text), "TCP connect failed: %s",
+			 strerror(soerr));
+		conn_fail(s, -soerr, text);
+		fail_all(s, OBS_ERROR, -soerr, text);
+		return;
+	}
+	update_local(s);
+	obs_base(s, &o, OBS_CONNECT, "connect");
+	o.remote = s->peer;
+	o.has |= OBS_HAS_REMOTE;
+	np_ctx_record(s->ctx, &o);
+	if (s->transport == NP_TLS) {
+		SSL_CTX *tctx;
+
+		if (tls_ctx_get(s->ctx, &tctx) < 0 || !(s->ssl = SSL_new(tctx))) {
+			conn_fail(s, NP_ETLS, "cannot set up TLS (bad --tls-ca?)");
+			fail_all(s, OBS_ERROR, NP_ETLS, "cannot set up TLS");
+			return;
+		}
+		SSL_set_fd(s->ssl, s->fd);
+		if (s->sni[0] && !strchr(s->sni, ':') &&
+		    strspn(s->sni, "0123456789.") != strlen(s->sni))
+			SSL_set_tlsext_host_name(s->ssl, s->sni);
+		s->state = CONN_TLS;
+		tls_step(s);
+		return;
+	}
+	became_ready(s);
+}
+
+static void stream_readable(struct stun_sock *s)
+{
+	for (int budget = RECV_BUDGET; budget > 0 && s->state == CONN_READY; budget--) {
+		ssize_t n;
+
+		if (s->rlen == sizeof(s->rbuf)) {
+			stream_parse(s);
+			return;
+		}
+		if (s->ssl) {
+			int r = SSL_read(s->ssl, s->rbuf + s->rlen,
+					 (int)(sizeof(s->rbuf) - s->rlen));
+
+			if (r <= 0) {
+				int e = SSL_get_error(s->ssl, r);
+
+				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+					return;
+				n = 0;
+			} else {
+				n = r;
+			}
+		} else {
+			n = recv(s->fd, s->rbuf + s->rlen, sizeof(s->rbuf) - s->rlen,
+				 MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+		}
+		if (n <= 0) {
+			int err = n < 0 ? -errno : NP_ETRUNCATED;
+
+			conn_fail(s, err, n < 0 ? "connection reset" :
+				  "server closed the connection");
+			fail_all(s, OBS_ERROR, err, n < 0 ? "connection reset" :
+				 "server closed the connection");
+			return;
+		}
+		s->rlen += (size_t)n;
+		stream_parse(s);
+	}
+}
+
+static void on_io(struct np_loop *loop, int fd, uint32_t ev, void *arg)
+{
+	struct stun_sock *s = arg;
+
+	(void)loop;
+	(void)fd;
+	if (s->transport == NP_UDP) {
+		if (ev & EPOLLERR)
+			drain_errqueue(s);
+		if (ev & EPOLLIN)
+			udp_readable(s);
+		return;
+	}
+	switch (s->state) {
+	case CONN_CONNECTING:
+		stream_connected(s);
+		return;
+	case CONN_TLS:
+		tls_step(s);
+		return;
+	case CONN_READY:
+		if (ev & EPOLLOUT)
+			stream_flush(s);
+		if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			stream_readable(s);
+		return;
+	case CONN_FAILED:
+		return;
+	}
+}

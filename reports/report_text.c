@@ -1,0 +1,115 @@
+/*
+ * report_text.c - the plain text report: one block per leg, then findings
+ * with their remedies. Reads the same field table as the JSON report.
+ */
+#include "report.h"
+#include "report_nat.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void field_text(const struct field_val *v, char *buf, size_t len)
+{
+	switch (v->kind) {
+	case FIELD_STR:
+		snprintf(buf, len, "%s", v->str);
+		break;
+	case FIELD_UINT:
+		snprintf(buf, len, "%llu", (unsigned long long)v->num);
+		break;
+	case FIELD_MS:
+		snprintf(buf, len, "%.2f ms", (double)v->num / 1000.0);
+		break;
+	case FIELD_TRI:
+		snprintf(buf, len, "%s", tristate_name(v->tri));
+		break;
+	}
+}
+
+/* Fields that make the heading line rather than a row of their own. */
+static int in_heading(const char *key)
+{
+	return !strcmp(key, "server") || !strcmp(key, "transport") ||
+	       !strcmp(key, "family") || !strcmp(key, "remote") ||
+	       !strcmp(key, "rtt_max_ms") || !strcmp(key, "rtt_samples") ||
+	       !strcmp(key, "requests") || !strcmp(key, "retransmissions") ||
+	       !strcmp(key, "responses");
+}
+
+static void leg_text(const struct stun_result *r, FILE *out)
+{
+	char a[64];
+
+	fprintf(out, "%s over %s%s%s%s\n", r->server,
+		r->transport == NP_UDP ? "UDP" : r->transport == NP_TCP ? "TCP" : "TLS",
+		r->remote.ss_family ? " (" : "",
+		r->remote.ss_family ? np_addr_str(&r->remote, a, sizeof(a)) : "",
+		r->remote.ss_family ? ")" : "");
+	for (size_t k = 0; k < report_stun_nfields; k++) {
+		struct field_val v;
+		char buf[300];
+
+		if (in_heading(report_stun_fields[k].key))
+			continue;
+		memset(&v, 0, sizeof(v));
+		report_stun_fields[k].get(r, &v);
+		if (!v.present)
+			continue;
+		field_text(&v, buf, sizeof(buf));
+		if (!strcmp(report_stun_fields[k].key, "rtt_median_ms") && r->samples)
+			fprintf(out, "  %-17s %s (max %.2f ms, %u samples)\n",
+				report_stun_fields[k].label, buf,
+				r->rtt_max_us / 1000.0, r->samples);
+		else
+			fprintf(out, "  %-17s %s\n", report_stun_fields[k].label, buf);
+	}
+	fprintf(out, "  %-17s %u sent, %u retransmitted, %u answered\n", "requests",
+		r->requests, r->retransmits, r->responses);
+}
+
+void report_findings_text(const struct findings *fs, FILE *out)
+{
+	if (fs->nf == 0)
+		return;
+	fprintf(out, "\nFindings\n");
+	for (size_t i = 0; i < fs->nf; i++) {
+		const struct finding *f = &fs->f[i];
+
+		fprintf(out, "  [%s] %s\n", severity_name(f->severity), f->title);
+		if (f->detail[0])
+			fprintf(out, "      %s\n", f->detail);
+		if (f->remedy[0])
+			fprintf(out, "      fix: %s\n", f->remedy);
+	}
+}
+
+int report_text(const struct findings *fs, FILE *out)
+{
+	if (fs->nat) {
+		report_nat_text(fs->nat, out);
+	} else {
+		for (size_t i = 0; i < fs->nstun; i++) {
+			if (i)
+				fputc('\n', out);
+			leg_text(&fs->stun[i], out);
+		}
+	}
+	report_findings_text(fs, out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int report_format_parse(const char *s, enum report_format *f)
+{
+	if (!strcmp(s, "text"))
+		*f = REPORT_TEXT;
+	else if (!strcmp(s, "json"))
+		*f = REPORT_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int report_write(const struct findings *fs, enum report_format f, FILE *out)
+{
+	return f == REPORT_JSON ? report_json(fs, out) : report_text(fs, out);
+}
