@@ -21,9 +21,12 @@ static void names(struct nat_family *nf)
 			"Neither UDP nor TCP reach the server: no real-time traffic will get through from here.";
 	} else if (nf->nat == TRI_NO) {
 		n = f == NB_EI ? "Open Internet" :
-		    f == NB_UNKNOWN ? "No NAT" : "Symmetric UDP Firewall";
+		    f == NB_UNKNOWN || f == NB_EI_OR_AD ? "No NAT" :
+		    "Symmetric UDP Firewall";
 		meaning = f == NB_EI ?
 			"No NAT and no inbound filtering: direct connections work both ways." :
+			f == NB_UNKNOWN || f == NB_EI_OR_AD ?
+			"No NAT: our address is public; inbound filtering was not fully determined." :
 			"No NAT, but a stateful firewall admits only replies: direct paths work when this side sends first (ICE does); peers cannot reach us unsolicited.";
 	} else if (m == NB_APD || m == NB_AD || m == NB_DEPENDENT) {
 		n = "Symmetric";

@@ -80,6 +80,7 @@ struct fam {
 	size_t nextra;
 	struct stun_sock *s0;
 	struct stun_sock *hp_b;
+	int hairpin_seen;
 	struct sockaddr_storage m_b;
 	int alloc_next;
 	/* filtering: per kind (0 ip+port, 1 port) */
@@ -275,12 +276,28 @@ static void filter_done(struct fam *f, int kind, int ctl, const struct obs *end)
 
 /* Hairpinning ---------------------------------------------------------- */
 
+/* A request arriving at one of our sockets is the other's hairpinned
+ * probe: the answer is in, so stop waiting for the rest. */
+static void hairpin_stray(struct stun_sock *s, const struct obs *o, void *arg)
+{
+	struct fam *f = arg;
+
+	(void)s;
+	if (o->cls != STUN_REQUEST || f->hairpin_seen)
+		return;
+	f->hairpin_seen = 1;
+	stun_sock_cancel(f->s0, "hairpin.");
+	stun_sock_cancel(f->hp_b, "hairpin.");
+}
+
 static void hairpin_probe(struct fam *f)
 {
 	struct stun_req req;
 
 	/* Each side sends to the other's mapping, so the NAT's filtering
 	 * cannot hide a working hairpin (each opened a pinhole for the other). */
+	stun_sock_set_stray_cb(f->s0, hairpin_stray, f);
+	stun_sock_set_stray_cb(f->hp_b, hairpin_stray, f);
 	req_init(&req, "hairpin.a2b", &f->m_b);
 	req.max_wait_us = f->neg_wait_us;
 	req.max_tries = 4;
@@ -435,7 +452,10 @@ static void phase2(struct fam *f)
 		if (same_ip)
 			req.dst = with_port(&f->primary, np_addr_port(&f->other));
 		request(f, map, ST_MAP, 3, &req);
-		filter_start(f, 0);
+		/* A one-address server cannot change its IP: only the port
+		 * half of the filtering test means anything. */
+		if (!same_ip)
+			filter_start(f, 0);
 		filter_start(f, 1);
 	}
 	for (size_t i = 0; i < f->nextra; i++) {

@@ -147,6 +147,7 @@ static void obs_base(struct stun_sock *s, struct obs *o, enum obs_kind k,
 /* Sockets ------------------------------------------------------------- */
 
 static void on_io(struct np_loop *loop, int fd, uint32_t ev, void *arg);
+static void txn_finish(struct txn *x, const struct obs *end);
 static void conn_fail(struct stun_sock *s, int err, const char *text);
 
 static void update_local(struct stun_sock *s)
@@ -348,6 +349,22 @@ void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg)
 {
 	s->stray_cb = cb;
 	s->stray_arg = arg;
+}
+
+void stun_sock_cancel(struct stun_sock *s, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < MAX_TXN; i++) {
+		struct txn *x = &s->txns[i];
+		struct obs o;
+
+		if (!x->in_use || strncmp(x->req.test, prefix, plen) != 0)
+			continue;
+		obs_base(s, &o, OBS_NOTE, x->req.test);
+		snprintf(o.text, sizeof(o.text), "cancelled");
+		txn_finish(x, &o);
+	}
 }
 
 int stun_sock_set_ttl(struct stun_sock *s, int ttl)

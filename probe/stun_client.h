@@ -99,6 +99,9 @@ size_t stun_sock_pending(const struct stun_sock *s);
 typedef void (*stun_stray_cb)(struct stun_sock *s, const struct obs *o,
 			      void *arg);
 void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg);
+/* Ends, without waiting, every transaction whose test label starts with
+ * prefix: each callback sees an OBS_NOTE "cancelled" (not recorded). */
+void stun_sock_cancel(struct stun_sock *s, const char *prefix);
 /* IP TTL / IPv6 hop limit for what this socket sends. */
 int stun_sock_set_ttl(struct stun_sock *s, int ttl);
 

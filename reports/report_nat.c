@@ -180,6 +180,7 @@ static void family_text(const struct nat_family *nf, FILE *out)
 		fprintf(out, "  %-12s undetermined: the server does not honour RESPONSE-PORT\n",
 			"lifetime");
 	fprintf(out, "  %-12s %s: %s\n", "double NAT",
+		nf->double_nat == TRI_UNKNOWN ? "unknown" :
 		tri_word(nf->double_nat, "likely", "no sign"), nf->double_nat_detail);
 	fprintf(out, "  %-12s %.1f %% of tries unanswered\n", "loss", nf->loss * 100);
 }
