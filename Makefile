@@ -81,7 +81,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		$$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
 # Unit tests: every tests/test_*.c, each one cmocka group.

@@ -632,7 +632,9 @@ static int add_server(struct run *r, const char *uri_s, int primary,
 		int fi = addrs[i].ss_family == AF_INET6;
 		struct fam *f = &r->fam[fi];
 
-		if (primary) {
+		/* The first server of a family is its primary; later ones
+		 * serve the mapping test without RFC 5780. */
+		if (primary || !f->family) {
 			if (f->family)
 				continue;  /* first address of a family wins */
 			f->run = r;

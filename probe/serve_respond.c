@@ -196,6 +196,9 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 	if (cr) {
 		int bad = stun_attr_change_request(cr, &flags) < 0;
 
+		/* §7.2: only A and B mean anything; the rest is zero. */
+		flags &= STUN_CHANGE_IP | STUN_CHANGE_PORT;
+
 		/* RFC 5780 §6: "If a server cannot allocate the same ports on
 		 * two different IP address, then it MUST NOT include an
 		 * OTHER-ADDRESS attribute in any Response and MUST respond

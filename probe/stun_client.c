@@ -724,7 +724,9 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 	uint64_t now;
 	int err;
 
-	if (!stun_is_stun(buf, len)) {
+	/* RFC 7983 §7: STUN starts with 0..3. Classic RFC 3489 servers send
+	 * no magic cookie, so the cookie is not required here. */
+	if (len < STUN_HEADER_LEN || buf[0] > 3) {
 		record_malformed(s, buf, len, src, "not a STUN message");
 		return;
 	}
@@ -891,8 +893,7 @@ static void stream_parse(struct stun_sock *s)
 	while (s->rlen >= 4) {
 		size_t need = stun_frame_len(s->rbuf, s->rlen);
 
-		if (!stun_is_stun(s->rbuf, s->rlen < STUN_HEADER_LEN ? s->rlen :
-				  STUN_HEADER_LEN) && s->rlen >= STUN_HEADER_LEN) {
+		if (s->rbuf[0] > 3) {
 			record_malformed(s, s->rbuf, s->rlen, &s->peer,
 					 "stream does not carry STUN framing");
 			s->rlen = 0;
