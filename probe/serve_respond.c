@@ -255,11 +255,13 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 		local_addr(cfg, tr, 2 * cfg->ip[ipi].peer + (alt ^ 1), &other);
 
 	/*
-	 * The budget: never more than the request plus max_growth. What is
-	 * sent goes in order of need, and whatever does not fit is left out
-	 * (SOFTWARE first): XOR-MAPPED-ADDRESS, RESPONSE-ORIGIN,
-	 * OTHER-ADDRESS, MAPPED-ADDRESS, SOFTWARE, PADDING, FINGERPRINT.
+	 * The budget: never more than the request plus max_growth. Room is
+	 * given in order of need and what does not fit is left out, SOFTWARE
+	 * first: XOR-MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS,
+	 * MAPPED-ADDRESS, an (empty) PADDING, SOFTWARE, then PADDING bytes.
 	 * FINGERPRINT's 8 bytes are set aside first since it must be last.
+	 * At SERVE_MAX_GROWTH only SOFTWARE is ever left out, and only for
+	 * the smallest IPv6 requests.
 	 */
 	growth = cfg->max_growth ? cfg->max_growth : SERVE_MAX_GROWTH;
 	budget = req->len + growth;
@@ -293,31 +295,32 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 			inc_ma = 1;
 		}
 		if (m.classic && !inc_ma) {
-			c->malformed++; /* cannot happen with growth >= 24 */
+			c->malformed++; /* only with a max_growth below 24 */
 			return 0;
 		}
+		/* RFC 5780 §6.1: "If the Request contained a PADDING
+		 * attribute, PADDING MUST be included in the Binding
+		 * Response", so its header goes before SOFTWARE. */
+		if (pad && used + 4 <= budget)
+			used += 4;
+		else
+			pad = NULL; /* only with a max_growth below the default */
 		if (sw && sw <= 763 && used + attr_size(sw) <= budget) {
 			used += attr_size(sw);
 			inc_sw = 1;
 		}
-		/* RFC 5780 §6.1: "If the Request contained a PADDING
-		 * attribute, PADDING MUST be included in the Binding
-		 * Response." It SHOULD fill the MTU; ours fills up to the
-		 * request's own size and the request's own PADDING length,
-		 * so padding never amplifies (DESIGN.md, bad input). */
+		/* The PADDING SHOULD fill the MTU; ours fills up to the
+		 * request's own size and at most the request's own PADDING
+		 * length, so padding never amplifies (DESIGN.md, "the
+		 * responder never amplifies"). */
 		if (pad) {
 			size_t target = req->len < budget ? req->len : budget;
 
-			if (used + 4 > budget) {
-				pad = NULL; /* cannot happen with growth >= 4 */
-			} else {
-				used += 4;
-				if (target > used)
-					pad_len = (target - used) & ~(size_t)3;
-				if (pad_len > (pad->len & ~(size_t)3))
-					pad_len = pad->len & ~(size_t)3;
-				used += pad_len;
-			}
+			if (target > used)
+				pad_len = (target - used) & ~(size_t)3;
+			if (pad_len > (pad->len & ~(size_t)3))
+				pad_len = pad->len & ~(size_t)3;
+			used += pad_len;
 		}
 
 		err = begin(&w, out, &m, STUN_SUCCESS);

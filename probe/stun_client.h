@@ -99,6 +99,11 @@ size_t stun_sock_pending(const struct stun_sock *s);
 typedef void (*stun_stray_cb)(struct stun_sock *s, const struct obs *o,
 			      void *arg);
 void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg);
+/* How messages are delimited on a stream: RFC 8489 §6.2.2 (STUN's own
+ * length field, the default) or RFC 4571 (16-bit length prefix, ICE-TCP). */
+enum stun_framing { STUN_FRAMING_STUN = 0, STUN_FRAMING_RFC4571 = 1 };
+void stun_sock_set_framing(struct stun_sock *s, enum stun_framing f);
+
 /* Ends, without waiting, every transaction whose test label starts with
  * prefix: each callback sees an OBS_NOTE "cancelled" (not recorded). */
 void stun_sock_cancel(struct stun_sock *s, const char *prefix);
