@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 60
 DEB_BUILD := build-essential pkg-config clang libssl-dev libsrtp2-dev \
 	libjansson-dev libncurses-dev libpcap-dev libcmocka-dev \
 	libclang-rt-14-dev
-DEB_TEST  := coturn nftables iproute2 procps python3-jsonschema \
+DEB_TEST  := python3 coturn nftables iproute2 procps python3-jsonschema \
 	tshark tmux openssl
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
