@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "evloop.h"
 #include "np_err.h"
 #include "serve.h"
@@ -48,7 +49,10 @@ static void usage(FILE *f)
 		"  --no-tcp           no TCP listeners\n"
 		"  --no-tls           no TLS listeners\n"
 		"  --duration SECONDS stop by itself after this long\n"
-		"  --quiet            print nothing but errors\n",
+		"  --quiet            print nothing but errors\n"
+		"\n"
+		"NATPROBE_SERVE_NO_GSO=1 in the environment sends every UDP answer on\n"
+		"its own instead of grouping answers to one client (UDP GSO).\n",
 		DEFAULT_RATE);
 }
 
@@ -131,23 +135,7 @@ static void print_listening(const struct serve *s)
 
 		if (serve_socket_info(s, i, &tr, &a) < 0)
 			continue;
-		/* serve_sa_format lives in the internals; format here. */
-		if (a.ss_family == AF_INET6) {
-			char ip[INET6_ADDRSTRLEN];
-
-			inet_ntop(AF_INET6,
-				  &((struct sockaddr_in6 *)&a)->sin6_addr, ip,
-				  sizeof(ip));
-			snprintf(name, sizeof(name), "[%s]:%u", ip,
-				 ntohs(((struct sockaddr_in6 *)&a)->sin6_port));
-		} else {
-			char ip[INET_ADDRSTRLEN];
-
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&a)->sin_addr,
-				  ip, sizeof(ip));
-			snprintf(name, sizeof(name), "%s:%u", ip,
-				 ntohs(((struct sockaddr_in *)&a)->sin_port));
-		}
+		serve_sa_format((const struct sockaddr *)&a, name, sizeof(name));
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s %s",
 					i ? "," : "", serve_transport_name(tr),
 					name);
@@ -216,7 +204,7 @@ int cli_serve(int argc, char **argv)
 	struct serve *s = NULL;
 	struct np_timer stop_timer;
 	double duration = 0;
-	int quiet = 0, opt, err, rc = 3, sfd = -1, got_signal = 0;
+	int quiet = 0, opt, err, rc = EXIT_INTERNAL, sfd = -1, got_signal = 0;
 	uint64_t start;
 	sigset_t mask, oldmask;
 	char detail[256], *end;
@@ -230,40 +218,40 @@ int cli_serve(int argc, char **argv)
 		switch (opt) {
 		case 'l':
 			if (o.nip == SERVE_MAX_IPS) {
-				fprintf(stderr,
-					"natprobe serve: at most %d --listen addresses (two per family)\n",
+				cli_error(
+					"at most %d --listen addresses (two per family)",
 					SERVE_MAX_IPS);
-				return 2;
+				return EXIT_USAGE;
 			}
 			if (parse_addr(optarg, &o.ip[o.nip]) < 0) {
-				fprintf(stderr,
-					"natprobe serve: --listen %s: not an IPv4 or IPv6 address\n",
+				cli_error(
+					"--listen %s: not an IPv4 or IPv6 address",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			if (is_unspecified(&o.ip[o.nip])) {
-				fprintf(stderr,
-					"natprobe serve: --listen %s: give a specific address; RESPONSE-ORIGIN and OTHER-ADDRESS must name the one a response leaves from\n",
+				cli_error(
+					"--listen %s: give a specific address; RESPONSE-ORIGIN and OTHER-ADDRESS must name the one a response leaves from",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			o.nip++;
 			break;
 		case 'p':
 		case O_PORT:
 			if (parse_port(optarg, &o.port) < 0) {
-				fprintf(stderr,
-					"natprobe serve: --port %s: need 1..65534 (the alternate is the next port)\n",
+				cli_error(
+					"--port %s: need 1..65534 (the alternate is the next port)",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case O_TLS_PORT:
 			if (parse_port(optarg, &o.tls_port) < 0) {
-				fprintf(stderr,
-					"natprobe serve: --tls-port %s: need 1..65534 (the alternate is the next port)\n",
+				cli_error(
+					"--tls-port %s: need 1..65534 (the alternate is the next port)",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			tls_port_set = 1;
 			break;
@@ -280,10 +268,10 @@ int cli_serve(int argc, char **argv)
 			v = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-' ||
 			    v > 1000000) {
-				fprintf(stderr,
-					"natprobe serve: --rate %s: need 0..1000000 requests per second (0: no limit)\n",
+				cli_error(
+					"--rate %s: need 0..1000000 requests per second (0: no limit)",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			o.rate = (uint32_t)v;
 			break;
@@ -299,10 +287,10 @@ int cli_serve(int argc, char **argv)
 			duration = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !isfinite(duration) ||
 			    duration <= 0 || duration > 1e7) {
-				fprintf(stderr,
-					"natprobe serve: --duration %s: need a positive number of seconds\n",
+				cli_error(
+					"--duration %s: need a positive number of seconds",
 					optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'q':
@@ -312,31 +300,31 @@ int cli_serve(int argc, char **argv)
 		case 'h':
 		case O_HELP:
 			usage(stdout);
-			return 0;
+			return EXIT_PASS;
 		default:
-			fprintf(stderr,
-				"natprobe serve: option %s is unknown or needs a value\n",
+			cli_error(
+				"option %s is unknown or needs a value",
 				optind > 0 && optind <= argc ? argv[optind - 1]
 							     : "?");
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "natprobe serve: unexpected argument %s\n",
+		cli_error("unexpected argument %s",
 			argv[optind]);
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if ((o.cert_file != NULL) != (o.key_file != NULL)) {
-		fprintf(stderr,
-			"natprobe serve: --cert and --key go together\n");
-		return 2;
+		cli_error(
+			"--cert and --key go together");
+		return EXIT_USAGE;
 	}
 	if (o.cert_file && !o.tls) {
-		fprintf(stderr,
-			"natprobe serve: --cert/--key given with --no-tls\n");
-		return 2;
+		cli_error(
+			"--cert/--key given with --no-tls");
+		return EXIT_USAGE;
 	}
 	if (o.nip == 0) {
 		parse_addr("127.0.0.1", &o.ip[0]);
@@ -354,27 +342,33 @@ int cli_serve(int argc, char **argv)
 			for (size_t j = 0; j < i; j++) {
 				if (memcmp(&o.ip[i], &o.ip[j],
 					   sizeof(o.ip[i])) == 0) {
-					fprintf(stderr,
-						"natprobe serve: --listen address %zu repeats address %zu\n",
+					cli_error(
+						"--listen address %zu repeats address %zu",
 						i + 1, j + 1);
-					return 2;
+					return EXIT_USAGE;
 				}
 			}
 		}
 		if (n4 > 2 || n6 > 2) {
-			fprintf(stderr,
-				"natprobe serve: %zu IPv4 and %zu IPv6 --listen addresses; at most two per family\n",
+			cli_error(
+				"%zu IPv4 and %zu IPv6 --listen addresses; at most two per family",
 				n4, n6);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (o.tls && (o.tls_port == o.port || o.tls_port == o.port + 1 ||
 		      o.tls_port + 1 == o.port)) {
-		fprintf(stderr,
-			"natprobe serve: TLS ports %u,%u overlap the TCP ports %u,%u%s\n",
+		cli_error(
+			"TLS ports %u,%u overlap the TCP ports %u,%u%s",
 			o.tls_port, o.tls_port + 1, o.port, o.port + 1,
 			tls_port_set ? "" : "; pick --tls-port");
-		return 2;
+		return EXIT_USAGE;
+	}
+
+	{
+		const char *e = getenv("NATPROBE_SERVE_NO_GSO");
+
+		o.no_gso = e && *e && strcmp(e, "0") != 0;
 	}
 
 	/* Signals arrive through the loop, never in a handler. */
@@ -382,28 +376,36 @@ int cli_serve(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0) {
-		fprintf(stderr, "natprobe serve: sigprocmask: %s\n",
+		cli_error("sigprocmask: %s",
 			strerror(errno));
-		return 3;
+		return EXIT_INTERNAL;
 	}
 	/* A TLS peer that hangs up mid-write must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
 	err = np_loop_new(&loop);
 	if (err < 0) {
-		fprintf(stderr, "natprobe serve: event loop: %s\n",
+		cli_error("event loop: %s",
 			np_strerror(err));
 		goto out;
 	}
 	err = serve_new(&s, loop, &o, detail, sizeof(detail));
 	if (err < 0) {
-		fprintf(stderr, "natprobe serve: cannot listen on %s\n", detail);
+		if (err == NP_ETLS) {
+			/* A certificate or key that does not load is the
+			 * user's configuration; making one is our failure. */
+			cli_error("TLS: %s", detail);
+			if (o.cert_file)
+				rc = EXIT_USAGE;
+		} else {
+			cli_error("cannot listen on %s", detail);
+		}
 		goto out;
 	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 ||
 	    np_loop_add_fd(loop, sfd, EPOLLIN, on_signal, &got_signal) < 0) {
-		fprintf(stderr, "natprobe serve: signalfd: %s\n",
+		cli_error("signalfd: %s",
 			strerror(errno));
 		goto out;
 	}
@@ -418,7 +420,7 @@ int cli_serve(int argc, char **argv)
 	err = np_loop_run(loop);
 	np_timer_stop(loop, &stop_timer);
 	if (err < 0) {
-		fprintf(stderr, "natprobe serve: event loop: %s\n",
+		cli_error("event loop: %s",
 			np_strerror(err));
 		goto out;
 	}
@@ -433,9 +435,15 @@ int cli_serve(int argc, char **argv)
 			       (double)(np_loop_update_now(loop) - start) / 1e6,
 			       why);
 	}
-	rc = 0;
+	rc = EXIT_PASS;
 out:
 	if (sfd >= 0) {
+		struct signalfd_siginfo si;
+
+		/* A second SIGTERM must not kill us once unblocked. */
+		for (int i = 0; i < 16; i++)
+			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				break;
 		if (loop)
 			np_loop_del_fd(loop, sfd);
 		close(sfd);

@@ -9,10 +9,11 @@
  * and RESPONSE-ORIGIN is the truth.
  *
  * UDP is batched: recvmmsg up to UDP_BATCH datagrams, answer each with
- * serve_respond, queue the answers per sending socket, sendmmsg each queue.
- * Sockets are non-blocking and the loop is level-triggered, so a capped
- * wakeup simply resumes on the next iteration. A full send buffer drops the
- * answer (counted): UDP promises no more.
+ * serve_respond, queue the answers per sending socket, and send each queue
+ * with one sendmmsg, answers to the same client grouped by UDP GSO. Sockets
+ * are non-blocking and the loop is level-triggered, so a capped wakeup
+ * simply resumes on the next iteration. A full send buffer drops the answer
+ * (counted): UDP promises no more.
  */
 #include "serve_impl.h"
 
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,40 +79,133 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 }
 
-/* The UDP path: one wakeup on socket ss. */
+/* Two queued datagrams go to the same transport address. */
+static int same_dst(const struct msghdr *a, const struct msghdr *b)
+{
+	return a->msg_namelen == b->msg_namelen &&
+	       memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0;
+}
+
+static size_t dgram_len(const struct mmsghdr *m)
+{
+	return m->msg_hdr.msg_iov[0].iov_len;
+}
+
+/*
+ * UDP GSO (UDP_SEGMENT, Linux 4.18): consecutive answers to one transport
+ * address, all of one size but the last, leave in one send and the kernel
+ * cuts them into datagrams. This pays when one client sends bursts; with
+ * every answer going somewhere else, each message is one datagram as
+ * before. Only small answers are grouped: the segment size must fit the
+ * path MTU or the kernel refuses (1200 fits any IPv6 link).
+ *
+ * Fills out[] with the messages to send; cnt[k] is how many datagrams
+ * out[k] carries, first[k] the queue index of its first. Returns how many.
+ */
+static int coalesce(struct serve *s, int q, struct mmsghdr *out, int *cnt,
+		    int *first)
+{
+	const struct mmsghdr *tx = s->tx_msg[q];
+	int n = s->ntx[q], m = 0;
+
+	for (int i = 0; i < n; m++) {
+		size_t seg = dgram_len(&tx[i]), total = seg;
+		int j = i + 1;
+
+		while (s->gso && seg <= UDP_GSO_SEG_MAX && j < n &&
+		       j - i < UDP_GSO_MAX && dgram_len(&tx[j - 1]) == seg &&
+		       dgram_len(&tx[j]) <= seg &&
+		       total + dgram_len(&tx[j]) <= UDP_GSO_TOTAL_MAX &&
+		       same_dst(&tx[i].msg_hdr, &tx[j].msg_hdr)) {
+			total += dgram_len(&tx[j]);
+			j++;
+		}
+		out[m] = tx[i];
+		out[m].msg_len = 0;
+		cnt[m] = j - i;
+		first[m] = i;
+		if (j - i > 1) {
+			struct cmsghdr *cm;
+
+			for (int k = i; k < j; k++)
+				s->gso_iov[k] = tx[k].msg_hdr.msg_iov[0];
+			out[m].msg_hdr.msg_iov = &s->gso_iov[i];
+			out[m].msg_hdr.msg_iovlen = (size_t)(j - i);
+			out[m].msg_hdr.msg_control = s->gso_cmsg[m];
+			out[m].msg_hdr.msg_controllen = sizeof(s->gso_cmsg[m]);
+			cm = CMSG_FIRSTHDR(&out[m].msg_hdr);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(cm), &(uint16_t){ (uint16_t)seg },
+			       sizeof(uint16_t));
+		}
+		i = j;
+	}
+	return m;
+}
+
+/*
+ * Sends n messages from fd. Each pass sends at least one message or gives
+ * one up, so the loop ends. A full send buffer drops the rest (UDP). A
+ * grouped message the kernel refuses goes again one datagram at a time
+ * (when plain is not NULL); EIO means no GSO on this system at all.
+ */
+static void send_msgs(struct serve *s, int fd, struct mmsghdr *msgs, int n,
+		      const int *cnt, const int *first,
+		      struct mmsghdr *plain)
+{
+	int done = 0;
+
+	while (done < n) {
+		int r = sendmmsg(fd, msgs + done, (unsigned)(n - done),
+				 MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (int i = done; i < done + r; i++) {
+				s->c.bytes_out += msgs[i].msg_len;
+				s->c.sent += (uint64_t)(cnt ? cnt[i] : 1);
+			}
+			done += r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			for (int i = done; i < n; i++)
+				s->c.send_errors += (uint64_t)(cnt ? cnt[i] : 1);
+			return;
+		} else if (cnt && cnt[done] > 1 && plain) {
+			if (errno == EIO)
+				s->gso = 0;
+			send_msgs(s, fd, plain + first[done], cnt[done], NULL,
+				  NULL, NULL);
+			done++;
+		} else {
+			/* This datagram was refused (a RESPONSE-PORT the
+			 * kernel will not send to, say); go on. */
+			s->c.send_errors += (uint64_t)(cnt ? cnt[done] : 1);
+			done++;
+		}
+	}
+}
+
+/* Sends every queue of this batch. */
 static void udp_flush(struct serve *s)
 {
+	struct mmsghdr out[UDP_BATCH];
+	int cnt[UDP_BATCH], first[UDP_BATCH];
+
 	for (int q = 0; q < SERVE_MAX_LOCAL; q++) {
-		int n = s->ntx[q], done = 0;
+		int n;
 
-		/* Each pass sends at least one datagram or gives one up. */
-		while (done < n) {
-			int r = sendmmsg(s->udp_fd[q], s->tx_msg[q] + done,
-					 (unsigned)(n - done), MSG_DONTWAIT);
-
-			if (r > 0) {
-				for (int i = done; i < done + r; i++)
-					s->c.bytes_out +=
-						s->tx_msg[q][i].msg_len;
-				s->c.sent += (uint64_t)r;
-				done += r;
-			} else if (r < 0 && errno == EINTR) {
-				continue;
-			} else if (r < 0 && (errno == EAGAIN ||
-					     errno == EWOULDBLOCK)) {
-				s->c.send_errors += (uint64_t)(n - done);
-				break;
-			} else {
-				/* This datagram was refused (a bad RESPONSE-PORT
-				 * destination, say); go on with the next. */
-				s->c.send_errors++;
-				done++;
-			}
-		}
+		if (s->ntx[q] == 0)
+			continue;
+		n = coalesce(s, q, out, cnt, first);
+		send_msgs(s, s->udp_fd[q], out, n, cnt, first, s->tx_msg[q]);
 		s->ntx[q] = 0;
 	}
 }
 
+/* A UDP socket is readable: at most UDP_BATCHES_PER_WAKEUP batches. */
 static void udp_readable(struct np_loop *loop, int fd, uint32_t events,
 			 void *arg)
 {
@@ -280,13 +375,7 @@ static int check_opts(const struct serve_opts *o, char *detail,
 			 n4, n6);
 		return NP_EINVAL;
 	}
-	if (o->udp && (o->port == 0 || o->port == 65535)) {
-		snprintf(detail, detail_len,
-			 "port %u: need 1..65534 (the alternate is port + 1)",
-			 o->port);
-		return NP_EINVAL;
-	}
-	if (o->tcp && (o->port == 0 || o->port == 65535)) {
+	if ((o->udp || o->tcp) && (o->port == 0 || o->port == 65535)) {
 		snprintf(detail, detail_len,
 			 "port %u: need 1..65534 (the alternate is port + 1)",
 			 o->port);
@@ -320,6 +409,7 @@ int serve_new(struct serve **out, struct np_loop *loop,
 	if (!s)
 		return NP_ENOMEM;
 	s->loop = loop;
+	s->gso = !o->no_gso;
 	for (int i = 0; i < SERVE_MAX_LOCAL; i++)
 		s->udp_fd[i] = -1;
 	s->cfg.nip = o->nip;

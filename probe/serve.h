@@ -162,6 +162,7 @@ struct serve_opts {
 	const char *key_file;
 	uint32_t rate;          /* per source IP per second; 0: unlimited */
 	uint32_t burst;         /* 0: 2 * rate */
+	int no_gso;             /* 1: one send per datagram, never UDP GSO */
 };
 
 struct serve;
@@ -182,12 +183,7 @@ int serve_socket_info(const struct serve *s, size_t i, int *transport,
 		      struct sockaddr_storage *addr);
 /* "udp", "tcp", "tls". */
 const char *serve_transport_name(int transport);
-
-/*
- * `natprobe serve`: parses argv (argv[0] is "serve"), runs until SIGINT,
- * SIGTERM or --duration, prints the counters. Returns the exit code: 0, 2
- * (usage) or 3 (internal, e.g. a port already in use). In cli_serve.c.
- */
-int cli_serve(int argc, char **argv);
+/* "192.0.2.1:3478" or "[2001:db8::1]:3478". */
+void serve_sa_format(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

@@ -20,6 +20,12 @@
  * between sockets, as libjuice's conn_poll caps its work per wakeup). */
 #define UDP_BATCH 32
 #define UDP_BATCHES_PER_WAKEUP 8
+/* Datagrams per GSO send (the kernel's UDP_MAX_SEGMENTS is 64), and the
+ * largest datagram we group. */
+#define UDP_GSO_MAX 64
+#define UDP_GSO_SEG_MAX 1200
+/* A GSO send is one IP packet to the kernel: under 64 KiB in all. */
+#define UDP_GSO_TOTAL_MAX 60000
 
 /* TCP and TLS: connections held at once, largest framed message, room for
  * responses waiting to be written, idle and handshake limits. */
@@ -38,6 +44,7 @@ struct serve_sock {
 	int fd;
 	int transport;
 	int local_idx;
+	int paused;                 /* accept() hit the fd limit: resting */
 	struct sockaddr_storage addr;
 	struct serve *s;
 };
@@ -80,10 +87,15 @@ struct serve {
 	struct iovec tx_iov[UDP_BATCH];
 	struct mmsghdr tx_msg[SERVE_MAX_LOCAL][UDP_BATCH];
 	int ntx[SERVE_MAX_LOCAL];
+	int gso;                        /* 1: group answers (UDP_SEGMENT) */
+	struct iovec gso_iov[UDP_BATCH];
+	char gso_cmsg[UDP_BATCH][CMSG_SPACE(sizeof(uint16_t))];
 
 	/* TCP and TLS. */
 	struct serve_conn *conns;       /* TCP_MAX_CONNS */
 	size_t nconns;
+	size_t max_conns;               /* TCP_MAX_CONNS, or less if fds are few */
+	int paused;                     /* listeners resting after EMFILE */
 	struct np_timer sweep;
 	SSL_CTX *tls;
 };
@@ -101,6 +113,5 @@ int serve_tls_ctx_new(SSL_CTX **out, const char *cert, const char *key,
 
 /* serve.c */
 size_t serve_sa_len(const struct sockaddr *sa);
-void serve_sa_format(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "np_err.h"
-#include "np_rd.h"
 #include "stun_codec.h"
 
 /* Attribute on the wire: 4-byte header plus value padded to 4. */

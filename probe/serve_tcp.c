@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -302,15 +303,25 @@ static void sweep_cb(struct np_loop *loop, void *arg)
 			conn_close(k);
 		}
 	}
+	/* Listeners that ran out of descriptors try again. */
+	if (s->paused) {
+		for (size_t i = 0; i < s->nsocks; i++) {
+			struct serve_sock *ss = &s->socks[i];
+
+			if (ss->paused && np_loop_mod_fd(loop, ss->fd, EPOLLIN) == 0)
+				ss->paused = 0;
+		}
+		s->paused = 0;
+	}
 	if (s->nconns > 0)
 		np_timer_start(loop, &s->sweep, now + SWEEP_US);
 }
 
 static struct serve_conn *conn_slot(struct serve *s)
 {
-	if (s->nconns >= TCP_MAX_CONNS)
+	if (s->nconns >= s->max_conns)
 		return NULL;
-	for (size_t i = 0; i < TCP_MAX_CONNS; i++)
+	for (size_t i = 0; i < s->max_conns; i++)
 		if (s->conns[i].fd < 0)
 			return &s->conns[i];
 	return NULL;
@@ -330,6 +341,21 @@ void serve_tcp_accept_cb(struct np_loop *loop, int lfd, uint32_t events,
 
 		fd = accept4(lfd, (struct sockaddr *)&peer, &plen,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* The connection stays queued and epoll would report
+			 * it again at once: rest this listener until the
+			 * next sweep instead of spinning. */
+			s->c.tcp_rejected++;
+			if (np_loop_mod_fd(loop, lfd, 0) == 0) {
+				ss->paused = 1;
+				s->paused = 1;
+				if (!np_timer_active(&s->sweep))
+					np_timer_start(loop, &s->sweep,
+						       np_loop_now(loop) +
+							       SWEEP_US);
+			}
+			return;
+		}
 		if (fd < 0)
 			return; /* EAGAIN, or ECONNABORTED and the like */
 		k = conn_slot(s);
@@ -386,6 +412,28 @@ void serve_tcp_accept_cb(struct np_loop *loop, int lfd, uint32_t events,
 
 int serve_tcp_init(struct serve *s)
 {
+	struct rlimit rl;
+
+	/* Each connection is a descriptor: take what the hard limit allows
+	 * (up to what we need), and hold fewer connections if that is not
+	 * enough, keeping 64 for listeners and the rest. */
+	s->max_conns = TCP_MAX_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < TCP_MAX_CONNS + 64) {
+			rlim_t want = TCP_MAX_CONNS + 64;
+
+			if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+				want = rl.rlim_max;
+			rl.rlim_cur = want;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < TCP_MAX_CONNS + 64)
+			s->max_conns = rl.rlim_cur > 128 ? rl.rlim_cur - 64 :
+								  rl.rlim_cur / 2;
+	}
 	s->conns = calloc(TCP_MAX_CONNS, sizeof(*s->conns));
 	if (!s->conns)
 		return NP_ENOMEM;
