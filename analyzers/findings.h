@@ -53,6 +53,7 @@ struct stun_result {
 	struct sockaddr_storage mapped;     /* XOR-MAPPED (else MAPPED) */
 	int have_mapped;
 	enum tristate alg_rewrite;  /* MAPPED-ADDRESS disagrees with XOR */
+	struct sockaddr_storage plain_mapped; /* MAPPED-ADDRESS when it did */
 	enum tristate rfc5780;      /* OTHER-ADDRESS present */
 	struct sockaddr_storage origin, other;
 	int have_origin, have_other;

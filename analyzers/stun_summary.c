@@ -116,6 +116,9 @@ static void take_response(struct acc *a, struct stun_result *r,
 		if (o->has & OBS_HAS_MAPPED) {
 			int differs = !np_addr_equal(&o->mapped, &o->xor_mapped);
 
+			if (differs)
+				r->plain_mapped = o->mapped;
+
 			if (differs || r->alg_rewrite != TRI_YES)
 				r->alg_rewrite = differs ? TRI_YES : TRI_NO;
 		}
@@ -153,6 +156,24 @@ static void accumulate(struct findings *fs, struct acc *acc,
 		addr = &o->source;
 	if (o->kind == OBS_NOTE)
 		return;
+	/* A stray or garbled datagram from an address we never asked is
+	 * charged to a leg of the same server and transport (the same IP if
+	 * any), never made a leg of its own. */
+	if ((o->kind == OBS_UNMATCHED || o->kind == OBS_MALFORMED) &&
+	    !(o->has & OBS_HAS_REMOTE)) {
+		struct stun_result *best = NULL;
+
+		for (size_t i = 0; i < fs->nstun; i++) {
+			struct stun_result *c = &fs->stun[i];
+
+			if (strcmp(c->server, o->server) || c->transport != o->transport)
+				continue;
+			if (!best || (addr && np_addr_ip_equal(&c->remote, addr)))
+				best = c;
+		}
+		if (best)
+			addr = best->remote.ss_family ? &best->remote : NULL;
+	}
 	r = row_for(fs, acc, o, addr);
 	if (!r)
 		return;
@@ -332,7 +353,7 @@ void stun_summarize(const struct obs_log *log, int required_family,
 					 r->server);
 				snprintf(f->detail, sizeof(f->detail),
 					 "MAPPED-ADDRESS arrived as %s but XOR-MAPPED-ADDRESS says %s",
-					 np_addr_str(&r->mapped, a, sizeof(a)),
+					 np_addr_str(&r->plain_mapped, a, sizeof(a)),
 					 np_addr_str(&r->mapped, b, sizeof(b)));
 				snprintf(f->remedy, sizeof(f->remedy),
 					 "Disable the SIP/STUN ALG on the router or firewall.");

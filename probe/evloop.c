@@ -260,9 +260,10 @@ static void fire_timers(struct np_loop *l)
 {
 	/* Bounded by the number armed now: a timer re-armed for "now" fires
 	 * on the next iteration, after I/O has had its turn. */
-	size_t budget = l->nheap;
+	uint64_t horizon = l->seq;
 
-	while (budget-- > 0 && l->nheap > 0 && l->heap[0]->deadline <= l->now &&
+	while (l->nheap > 0 && l->heap[0]->seq < horizon &&
+	       l->heap[0]->deadline <= l->now &&
 	       !l->stop) {
 		struct np_timer *t = l->heap[0];
 
@@ -279,7 +280,7 @@ int np_loop_run_once(struct np_loop *l, uint64_t max_wait_us)
 
 	l->now = l->clock(l->clock_arg);
 	fire_timers(l);
-	if (l->stop)
+	if (l->stop || (l->nheap == 0 && l->nwatch == 0))
 		return 0;
 	if (l->nheap > 0) {
 		uint64_t next = l->heap[0]->deadline;

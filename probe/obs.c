@@ -9,6 +9,7 @@
 #include "np_err.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -238,6 +239,8 @@ static const struct {
 	{ "response_origin", OBS_HAS_ORIGIN, offsetof(struct obs, origin) },
 	{ "other_address", OBS_HAS_OTHER, offsetof(struct obs, other) },
 	{ "alternate_server", OBS_HAS_ALTERNATE, offsetof(struct obs, alternate) },
+	/* RFC 3489 CHANGED-ADDRESS, stored in "other" with its own flag. */
+	{ "changed_address", OBS_HAS_CHANGED, offsetof(struct obs, other) },
 };
 
 /* The optional unsigned fields, written only when nonzero. */
@@ -279,6 +282,22 @@ static void set_num(struct obs *o, size_t off, size_t size, uint64_t v)
 	}
 }
 
+/* A string as JSON even when a cut split a UTF-8 sequence or a peer sent
+ * bytes that are not UTF-8: jansson refuses those, so they become '?'. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char buf[OBS_TEXT * 2];
+	size_t n = 0;
+
+	if (j)
+		return j;
+	for (; *s && n < sizeof(buf) - 1; s++)
+		buf[n++] = (unsigned char)*s < 0x80 ? *s : '?';
+	buf[n] = '\0';
+	return json_string(buf);
+}
+
 static json_t *obs_json(const struct obs *o)
 {
 	json_t *j = json_object();
@@ -288,9 +307,9 @@ static json_t *obs_json(const struct obs *o)
 	json_object_set_new(j, "t_us", json_integer((json_int_t)o->t_us));
 	json_object_set_new(j, "kind", json_string(obs_kind_name(o->kind)));
 	if (o->test[0])
-		json_object_set_new(j, "test", json_string(o->test));
+		json_object_set_new(j, "test", json_text(o->test));
 	if (o->server[0])
-		json_object_set_new(j, "server", json_string(o->server));
+		json_object_set_new(j, "server", json_text(o->server));
 	json_object_set_new(j, "transport",
 			    json_string(np_transport_name(o->transport)));
 	for (size_t i = 0; i < sizeof(addr_fields) / sizeof(addr_fields[0]); i++) {
@@ -325,9 +344,9 @@ static json_t *obs_json(const struct obs *o)
 		json_object_set_new(j, "icmp_code", json_integer(o->icmp_code));
 	}
 	if (o->software[0])
-		json_object_set_new(j, "software", json_string(o->software));
+		json_object_set_new(j, "software", json_text(o->software));
 	if (o->text[0])
-		json_object_set_new(j, "text", json_string(o->text));
+		json_object_set_new(j, "text", json_text(o->text));
 	return j;
 }
 
@@ -363,9 +382,20 @@ int obs_log_write(const struct obs_log *log, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Copies and, when the cut splits a UTF-8 sequence, drops its start. */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
+	size_t n, k;
+
 	snprintf(dst, cap, "%s", src ? src : "");
+	n = strlen(dst);
+	if (!src || strlen(src) <= n)
+		return;
+	k = n;
+	while (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0xC0)
+		dst[k - 1] = '\0';
 }
 
 static int obs_from_json(json_t *j, struct obs *o, char *why, size_t wlen)
@@ -437,7 +467,9 @@ static int obs_from_json(json_t *j, struct obs *o, char *why, size_t wlen)
 			for (int i = 0; i < 12; i++) {
 				unsigned b;
 
-				if (sscanf(h + 2 * i, "%2x", &b) != 1) {
+				if (!isxdigit((unsigned char)h[2 * i]) ||
+				    !isxdigit((unsigned char)h[2 * i + 1]) ||
+				    sscanf(h + 2 * i, "%2x", &b) != 1) {
 					snprintf(why, wlen, "tid is not hex");
 					return NP_EJSON;
 				}

@@ -205,7 +205,11 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 		 * CHANGE-REQUEST attribute." Over TCP and TLS the answer can
 		 * only use the request's own connection, so any change asked
 		 * for is refused the same way. */
-		if (cfg->ip[ipi].peer < 0 ||
+		/* One address: we depart from §6 the way coturn does and
+		 * serve the port half (OTHER-ADDRESS = this IP, other port;
+		 * change-port honoured), refusing only a change of IP, so a
+		 * one-address server still tells clients what it can. */
+		if ((cfg->ip[ipi].peer < 0 && (flags & STUN_CHANGE_IP)) ||
 		    (tr != SERVE_UDP && (bad || flags != 0)))
 			add_unknown(unknown, &nunknown, 8,
 				    STUN_ATTR_CHANGE_REQUEST);
@@ -252,6 +256,8 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 	local_addr(cfg, tr, send_idx, &origin);
 	if (cfg->ip[ipi].peer >= 0)
 		local_addr(cfg, tr, 2 * cfg->ip[ipi].peer + (alt ^ 1), &other);
+	else
+		local_addr(cfg, tr, 2 * ipi + (alt ^ 1), &other);
 
 	/*
 	 * The budget: never more than the request plus max_growth. Room is
@@ -269,7 +275,7 @@ int serve_respond(const struct serve_cfg *cfg, const struct serve_req *req,
 	{
 		size_t used = STUN_HEADER_LEN + (want_fp ? attr_size(4) : 0);
 		size_t sw = cfg->software ? strlen(cfg->software) : 0;
-		int has_other = cfg->ip[ipi].peer >= 0;
+		int has_other = 1;
 		int inc_xma = 0, inc_ro = 0, inc_oa = 0, inc_ma = 0, inc_sw = 0;
 
 		/* An RFC 3489 client reads MAPPED-ADDRESS, SOURCE-ADDRESS and

@@ -142,8 +142,10 @@ static void conn_timeout(struct np_loop *loop, void *arg)
 {
 	struct stun_sock *s = arg;
 
+	stunc_sock_enter(s);
 	stunc_conn_fail(s, NP_ETIMEOUT, s->state == CONN_TLS ?
 		  "TLS handshake did not finish" : "TCP connect did not finish");
+	stunc_sock_leave(s);
 }
 
 int stunc_tls_ctx_get(struct np_ctx *ctx, SSL_CTX **out)
@@ -261,21 +263,42 @@ static void txn_release(struct txn *x)
 	x->sock->ntxn--;
 }
 
-void stun_sock_free(struct stun_sock *s)
+void stunc_sock_enter(struct stun_sock *s)
 {
-	if (!s)
-		return;
-	for (size_t i = 0; i < MAX_TXN; i++)
-		if (s->txns[i].in_use)
-			txn_release(&s->txns[i]);
-	np_timer_stop(s->ctx->loop, &s->conn_timer);
-	np_loop_del_fd(s->ctx->loop, s->fd);
+	s->busy++;
+}
+
+static void sock_destroy(struct stun_sock *s)
+{
 	if (s->ssl)
 		SSL_free(s->ssl);
 	close(s->fd);
 	free(s->wbuf);
 	free(s);
 }
+
+void stunc_sock_leave(struct stun_sock *s)
+{
+	if (--s->busy == 0 && s->dead)
+		sock_destroy(s);
+}
+
+void stun_sock_free(struct stun_sock *s)
+{
+	if (!s || s->dead)
+		return;
+	for (size_t i = 0; i < MAX_TXN; i++)
+		if (s->txns[i].in_use)
+			txn_release(&s->txns[i]);
+	np_timer_stop(s->ctx->loop, &s->conn_timer);
+	np_loop_del_fd(s->ctx->loop, s->fd);
+	s->stray_cb = NULL;
+	s->conn_cb = NULL;
+	s->dead = 1;
+	if (s->busy == 0)
+		sock_destroy(s);
+}
+
 
 const struct sockaddr_storage *stun_sock_local(const struct stun_sock *s)
 {
@@ -312,7 +335,8 @@ void stun_sock_cancel(struct stun_sock *s, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 
-	for (size_t i = 0; i < MAX_TXN; i++) {
+	stunc_sock_enter(s);
+	for (size_t i = 0; i < MAX_TXN && !s->dead; i++) {
 		struct txn *x = &s->txns[i];
 		struct obs o;
 
@@ -322,6 +346,7 @@ void stun_sock_cancel(struct stun_sock *s, const char *prefix)
 		snprintf(o.text, sizeof(o.text), "cancelled");
 		stunc_txn_finish(x, &o);
 	}
+	stunc_sock_leave(s);
 }
 
 int stun_sock_set_ttl(struct stun_sock *s, int ttl)
@@ -362,10 +387,9 @@ void stunc_fail_all(struct stun_sock *s, enum obs_kind kind, int err,
 		o.err = err;
 		snprintf(o.text, sizeof(o.text), "%s", text);
 		stunc_txn_finish(x, np_ctx_record(s->ctx, &o) ? &s->ctx->log->v[s->ctx->log->n - 1] : &o);
-		/* txn_finish may have freed s when it was the last one; the
-		 * owner frees sockets only after a callback it expects, so
-		 * stop as soon as nothing is pending. */
-		if (s->ntxn == 0)
+		/* A callback may have freed s: the free is deferred (we are
+		 * inside an entry point) and has released every txn. */
+		if (s->dead || s->ntxn == 0)
 			return;
 	}
 }
@@ -468,7 +492,9 @@ void stunc_txn_transmit(struct txn *x)
 	if (s->transport != NP_UDP)
 		deadline = x->first_us + x->max_wait_us;
 	else if (x->attempt >= x->max_tries)
-		deadline = now + (uint64_t)x->rto_us * 2; /* the last wait */
+		/* RFC 8489 §6.2.1: after the last try, wait Rm (16) times
+		 * the initial RTO. */
+		deadline = now + (uint64_t)x->rto0_us * 16;
 	else
 		deadline = now + x->rto_us;
 	if (deadline > x->first_us + x->max_wait_us)
@@ -525,7 +551,9 @@ static void txn_timer(struct np_loop *loop, void *arg)
 			 x->attempt == 1 ? "try" : "tries",
 			 (double)(now - x->first_us) / 1e6);
 		r = np_ctx_record(s->ctx, &o);
+		stunc_sock_enter(s);
 		stunc_txn_finish(x, r ? r : &o);
+		stunc_sock_leave(s);
 	}
 }
 
@@ -559,7 +587,7 @@ int stun_sock_request(struct stun_sock *s, const struct stun_req *req,
 	x->arg = arg;
 	x->max_tries = req->max_tries ? req->max_tries : s->ctx->max_tries;
 	x->max_wait_us = req->max_wait_us ? req->max_wait_us : s->ctx->max_wait_us;
-	x->rto_us = np_ctx_rto(s->ctx);
+	x->rto0_us = x->rto_us = np_ctx_rto(s->ctx);
 	np_timer_init(&x->timer, txn_timer, x);
 	stun_tid_random(x->tid);
 	stun_enc_begin(&w, x->msg, cap, req->method, STUN_REQUEST, x->tid);

@@ -28,6 +28,7 @@ struct txn {
 	int attempt;
 	int max_tries;
 	uint32_t rto_us;
+	uint32_t rto0_us;      /* the first RTO, for the final Rm wait */
 	uint32_t max_wait_us;
 	uint64_t first_us, last_us;
 	struct np_timer timer;
@@ -60,6 +61,10 @@ struct stun_sock {
 	stun_stray_cb stray_cb;
 	void *stray_arg;
 	enum stun_framing framing;
+	/* A callback may free the socket it was called from: the free is
+	 * then deferred until the entry point that called it unwinds. */
+	int busy;
+	int dead;
 };
 
 void stunc_obs_base(struct stun_sock *s, struct obs *o, enum obs_kind k,
@@ -72,6 +77,8 @@ int stunc_stream_flush(struct stun_sock *s);
 void stunc_txn_transmit(struct txn *x);
 int stunc_tls_ctx_get(struct np_ctx *ctx, SSL_CTX **out);
 void stunc_update_local(struct stun_sock *s);
+void stunc_sock_enter(struct stun_sock *s);
+void stunc_sock_leave(struct stun_sock *s);
 void stunc_on_io(struct np_loop *loop, int fd, uint32_t ev, void *arg);
 
 #endif

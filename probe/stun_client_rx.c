@@ -21,6 +21,7 @@
 
 static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 			   const struct sockaddr_storage *src);
+static void on_io_events(struct stun_sock *s, uint32_t ev);
 
 static void record_malformed(struct stun_sock *s, const uint8_t *buf,
 			     size_t len, const struct sockaddr_storage *src,
@@ -171,7 +172,7 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 
 static void drain_errqueue(struct stun_sock *s)
 {
-	for (int budget = RECV_BUDGET; budget > 0; budget--) {
+	for (int budget = RECV_BUDGET; budget > 0 && !s->dead; budget--) {
 		uint8_t data[512], ctl[512];
 		struct sockaddr_storage dst;
 		struct iovec iov = { data, sizeof(data) };
@@ -215,7 +216,7 @@ static void drain_errqueue(struct stun_sock *s)
 				 np_addr_str(&dst, a, sizeof(a)),
 				 strerror((int)ee.ee_errno));
 			/* End every transaction toward that destination. */
-			for (size_t i = 0; i < MAX_TXN; i++) {
+			for (size_t i = 0; i < MAX_TXN && !s->dead; i++) {
 				struct txn *x = &s->txns[i];
 				struct obs o, *r;
 
@@ -243,7 +244,7 @@ static void drain_errqueue(struct stun_sock *s)
 
 static void udp_readable(struct stun_sock *s)
 {
-	for (int budget = RECV_BUDGET; budget > 0; budget--) {
+	for (int budget = RECV_BUDGET; budget > 0 && !s->dead; budget--) {
 		uint8_t buf[STUN_MAX_MSG];
 		struct sockaddr_storage src;
 		socklen_t slen = sizeof(src);
@@ -264,7 +265,7 @@ static void udp_readable(struct stun_sock *s)
  * (ICE-TCP, RFC 6544 §3.2, uses it for STUN and media alike). */
 static void stream_parse_rfc4571(struct stun_sock *s)
 {
-	while (s->rlen >= 2) {
+	while (s->rlen >= 2 && !s->dead) {
 		size_t need = 2 + (size_t)np_get16(s->rbuf);
 		uint8_t msg[STREAM_BUF];
 
@@ -290,7 +291,7 @@ static void stream_parse(struct stun_sock *s)
 		stream_parse_rfc4571(s);
 		return;
 	}
-	while (s->rlen >= 4) {
+	while (s->rlen >= 4 && !s->dead) {
 		size_t need = stun_frame_len(s->rbuf, s->rlen);
 
 		if (s->rbuf[0] > 3) {
@@ -450,7 +451,7 @@ static void stream_connected(struct stun_sock *s)
 
 static void stream_readable(struct stun_sock *s)
 {
-	for (int budget = RECV_BUDGET; budget > 0 && s->state == CONN_READY; budget--) {
+	for (int budget = RECV_BUDGET; budget > 0 && s->state == CONN_READY && !s->dead; budget--) {
 		ssize_t n;
 
 		if (s->rlen == sizeof(s->rbuf)) {
@@ -496,10 +497,17 @@ void stunc_on_io(struct np_loop *loop, int fd, uint32_t ev, void *arg)
 
 	(void)loop;
 	(void)fd;
+	stunc_sock_enter(s);
+	on_io_events(s, ev);
+	stunc_sock_leave(s);
+}
+
+static void on_io_events(struct stun_sock *s, uint32_t ev)
+{
 	if (s->transport == NP_UDP) {
 		if (ev & EPOLLERR)
 			drain_errqueue(s);
-		if (ev & EPOLLIN)
+		if ((ev & EPOLLIN) && !s->dead)
 			udp_readable(s);
 		return;
 	}

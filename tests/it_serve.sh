@@ -6,8 +6,8 @@
 # that must not hurt the server, and the life cycle: SIGTERM and --duration
 # print the counters and exit 0; a port in use exits 3; bad options exit 2.
 #
-# With one address per family the server has no alternate IP, so RFC 5780
-# §6 has it answer any CHANGE-REQUEST with 420 and send no OTHER-ADDRESS;
+# With one address per family the server has no alternate IP, so
+# it serves the port half (OTHER-ADDRESS = its other port), as coturn does;
 # the two-address behaviour is covered by tests/test_serve.c (and the lab,
 # which has two public addresses).
 set -u
@@ -81,8 +81,11 @@ fi
 # coturn's client, both families, both ports.
 for a in 127.0.0.1 ::1; do
 	for port in $P $((P + 1)); do
-		if timeout 5 turnutils_stunclient -p "$port" "$a" >"$tmp/tu" 2>&1 &&
-			grep -q "UDP reflexive addr: $a:[0-9]" "$tmp/tu"; then
+		# Seeing OTHER-ADDRESS, turnutils_stunclient goes on to a
+		# change-IP request a one-address server refuses, and waits:
+		# its exit status says nothing, its first answer does.
+		timeout 2 turnutils_stunclient -p "$port" "$a" >"$tmp/tu" 2>&1
+		if grep -q "UDP reflexive addr: $a:[0-9]" "$tmp/tu"; then
 			ok "turnutils_stunclient $a port $port"
 		else
 			bad "turnutils_stunclient $a port $port"; cat "$tmp/tu"
@@ -90,7 +93,7 @@ for a in 127.0.0.1 ::1; do
 	done
 done
 # -f asks for RFC 5780 processing (CHANGE-REQUEST): one address per family,
-# so RFC 5780 §6 says 420. The client then waits; we only need the 420,
+# so a change of IP gets 420. The client then waits; we only need the 420,
 # counted at exit.
 timeout 3 turnutils_stunclient -f -p "$P" 127.0.0.1 >"$tmp/tu" 2>&1
 
@@ -221,8 +224,8 @@ else
 fi
 
 # Still alive after all that?
-if timeout 5 turnutils_stunclient -p "$P" 127.0.0.1 >"$tmp/tu" 2>&1 &&
-	grep -q "UDP reflexive addr" "$tmp/tu"; then
+timeout 2 turnutils_stunclient -p "$P" 127.0.0.1 >"$tmp/tu" 2>&1
+if grep -q "UDP reflexive addr" "$tmp/tu"; then
 	ok "server still answers after garbage"
 else
 	bad "server stopped answering"; cat "$tmp/tu" "$tmp/serve.err"
