@@ -56,7 +56,7 @@ FUZZ_SRC := $(wildcard probe/*_fuzz.c analyzers/*_fuzz.c)
 all: natprobe
 
 natprobe: $(BUILD)/natprobe
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/natprobe: $(BUILD)/probe/main.o $(BUILD)/libnp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -424,7 +424,7 @@ static void phase2(struct fam *f)
 	f->phase2 = 1;
 	/* Waits follow the measured RTT: a negative answer rests on about
 	 * seven tries spread over this long. */
-	f->neg_wait_us = 40 * rto;
+	f->neg_wait_us = 24 * rto;
 	if (f->neg_wait_us < 800000)
 		f->neg_wait_us = 800000;
 	if (f->neg_wait_us > 3000000)

@@ -49,7 +49,7 @@ def main():
         if max_udp < 1400:
             sz = v4["max_datagram"]
             lost = [x for x in (sz["out_lost"], sz["in_lost"]) if x]
-            check("large datagrams lost", bool(lost) and min(lost) <= max_udp + 100, True)
+            check("large datagrams lost %s" % sz, bool(lost) and min(lost) <= max_udp + 100, True)
         if t.get("LIFETIME_TESTED") == "yes":
             lt = v4["binding_lifetime"]
             life = int(t["LIFETIME_S"])
