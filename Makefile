@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 60
 DEB_BUILD := build-essential pkg-config clang libssl-dev libsrtp2-dev \
 	libjansson-dev libncurses-dev libpcap-dev libcmocka-dev \
 	libclang-rt-14-dev
-DEB_TEST  := python3 coturn nftables iproute2 procps python3-jsonschema \
+DEB_TEST  := python3 time coturn nftables iproute2 procps python3-jsonschema \
 	tshark tmux openssl
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
@@ -112,7 +112,7 @@ check-asan: deps
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Iprobe -Ianalyzers -Ireports \
 	$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -Wall -Wextra -Werror \
 	-Wno-unused-parameter
-FUZZ_LIB_SRC := $(filter-out probe/main.c %_fuzz.c,$(wildcard probe/*.c analyzers/*.c))
+FUZZ_LIB_SRC := $(filter-out probe/main.c probe/cli_%.c %_fuzz.c,$(wildcard probe/*.c analyzers/*.c))
 
 fuzz: deps
 	@mkdir -p $(BUILD)/fuzz

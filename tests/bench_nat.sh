@@ -80,9 +80,11 @@ for c in $cases; do
 
 	if [ "$have_natprobe" = yes ]; then
 		t0=$(now)
-		np=$(timeout 60 "$NATLAB" exec client "$NATPROBE" nat --format json "stun:$SERVER" 2>/dev/null)
+		np=$(timeout 60 "$NATLAB" exec client /usr/bin/time -f '%M' -o /tmp/natprobe-bench.rss \
+			"$NATPROBE" nat --format json "stun:$SERVER" 2>/dev/null)
 		t1=$(now)
 		np_time=$(elapsed "$t0" "$t1")
+		rss=$(tail -n 1 /tmp/natprobe-bench.rss 2>/dev/null)
 		verdict=$(printf '%s\n' "$np" | "$PY" -c '
 import json, sys
 try:
@@ -98,7 +100,7 @@ def word(v):
 print("mapping=%s filtering=%s hairpin=%s" % (word(d.get("mapping")),
       word(d.get("filtering")), word(d.get("hairpinning"))))
 ')
-		echo "natprobe $c $verdict time=${np_time}s"
+		echo "natprobe $c $verdict time=${np_time}s peak_rss=${rss:-?}KiB"
 		awk -v a="$nd_time" -v b="$np_time" \
 			'BEGIN { if (b > 0) printf "ratio natdiscovery/natprobe = %.1fx\n", a / b }'
 	fi
