@@ -449,7 +449,7 @@ static void hairpinning(const struct obs_log *log, struct nat_family *nf)
 
 static void classify_family(const struct obs_log *log, struct nat_family *nf)
 {
-	nf->udp = nf->tcp = nf->tls = nf->nat = TRI_UNKNOWN;
+	nf->udp = nf->tcp = nf->tls = nf->tls443 = nf->nat = TRI_UNKNOWN;
 	nf->port_preserved = nf->parity_preserved = nf->alg = TRI_UNKNOWN;
 	nf->double_nat = TRI_UNKNOWN;
 	server_check(log, nf);

@@ -55,6 +55,7 @@ struct nat_family {
 	int have_mapped, have_other;
 	enum tristate udp;         /* UDP reaches the server */
 	enum tristate tcp, tls;    /* STUN over TCP / TLS works */
+	enum tristate tls443;      /* STUN over TLS on port 443 works */
 	char tcp_detail[160], tls_detail[160];
 	enum tristate nat;         /* mapped differs from local */
 	enum server_mode server_mode;

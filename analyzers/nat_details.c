@@ -30,6 +30,9 @@ void nat_tcp_tls(const struct obs_log *log, struct nat_family *nf)
 			snprintf(nf->tls_detail, sizeof(nf->tls_detail), "%s",
 				 t.end ? t.end->text : "no result");
 	}
+	nat_view(log, nf->family, "tls.443", &t);
+	if (t.sent || t.end)
+		nf->tls443 = t.ok ? TRI_YES : TRI_NO;
 	/* Connection failures are labelled "connect"; attach them. */
 	for (size_t i = 0; i < log->n; i++) {
 		const struct obs *o = &log->v[i];
@@ -204,7 +207,7 @@ void nat_hops(const struct obs_log *log, struct nat_family *nf)
 	int cgnat_seen = 0, cg;
 	char list[200] = "", a[64];
 
-	if (nf->have_mapped && private_addr(&nf->mapped, &cg)) {
+	if (nf->nat == TRI_YES && nf->have_mapped && private_addr(&nf->mapped, &cg)) {
 		nf->double_nat = TRI_YES;
 		snprintf(nf->double_nat_detail, sizeof(nf->double_nat_detail),
 			 "the server saw us as %s, %s address: another NAT sits beyond this one",

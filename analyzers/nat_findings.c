@@ -16,7 +16,7 @@ static void names(struct nat_family *nf)
 
 	if (nf->udp == TRI_NO) {
 		n = "UDP Blocked";
-		meaning = nf->tcp == TRI_YES || nf->tls == TRI_YES ?
+		meaning = nf->tcp == TRI_YES || nf->tls == TRI_YES || nf->tls443 == TRI_YES ?
 			"UDP does not get through: calls can only use TURN over TCP or TLS (a relay), with higher latency." :
 			"Neither UDP nor TCP reach the server: no real-time traffic will get through from here.";
 	} else if (nf->nat == TRI_NO) {
@@ -74,17 +74,20 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 
 	nat_view(log, nf->family, "server", &sv);
 	if (nf->udp == TRI_NO) {
-		int other = nf->tcp == TRI_YES || nf->tls == TRI_YES;
+		int other = nf->tcp == TRI_YES || nf->tls == TRI_YES ||
+			    nf->tls443 == TRI_YES;
 
 		f = add(fs, other ? "udp-blocked" : "server-unreachable", SEV_ERROR, nf);
 		if (!f)
 			return;
 		snprintf(f->title, sizeof(f->title), other ?
-			 "%s: UDP to %s is blocked; STUN over %s works" :
+			 "%s: UDP to %s is blocked; %s" :
 			 "%s: %s does not answer over UDP%s",
 			 fam, nf->server,
-			 other ? (nf->tcp == TRI_YES && nf->tls == TRI_YES ? "TCP and TLS" :
-				  nf->tcp == TRI_YES ? "TCP" : "TLS") :
+			 other ? (nf->tcp == TRI_YES && nf->tls == TRI_YES ? "STUN over TCP and TLS works" :
+				  nf->tcp == TRI_YES ? "STUN over TCP works" :
+				  nf->tls == TRI_YES ? "STUN over TLS works" :
+				  "only STUN over TLS on port 443 works") :
 			 (nf->tcp == TRI_NO ? ", TCP or TLS" : ""));
 		snprintf(f->detail, sizeof(f->detail), "%s%s%s%s%s", nf->server_detail,
 			 nf->tcp_detail[0] ? "; TCP: " : "", nf->tcp_detail,

@@ -22,7 +22,7 @@
  *   hairpin.map.b, hairpin.a2b, hairpin.b2a   hairpinning (§4.5)
  *   alloc.N                           consecutive fresh sockets
  *   size.out.N, size.rt.N             N-byte IP datagrams out / both ways
- *   tcp, tls                          STUN over TCP and TLS
+ *   tcp, tls, tls.443                 STUN over TCP, TLS, and TLS on 443
  *   ttl.N                             hop N of the path (ICMP time exceeded)
  *   life.map.N, life.probe.N          binding lifetime (RESPONSE-PORT, §4.6)
  */
@@ -425,8 +425,8 @@ static void phase2(struct fam *f)
 	/* Waits follow the measured RTT: a negative answer rests on about
 	 * seven tries spread over this long. */
 	f->neg_wait_us = 24 * rto;
-	if (f->neg_wait_us < 800000)
-		f->neg_wait_us = 800000;
+	if (f->neg_wait_us < 400000)
+		f->neg_wait_us = 400000;
 	if (f->neg_wait_us > 3000000)
 		f->neg_wait_us = 3000000;
 	if (!ctx->rto_max_us || ctx->rto_max_us > 8 * rto)
@@ -504,6 +504,15 @@ static void phase1(struct fam *f)
 
 		req_init(&req, "tls", &d);
 		request(f, t, ST_TLS, 0, &req);
+	}
+	/* Where only web ports are open, TURN servers listen with TLS on
+	 * 443: try it too (a second TLS test, in parallel). */
+	if (r->opts->tls && r->opts->tls_port != 443) {
+		struct sockaddr_storage d = with_port(&f->primary, 443);
+		struct stun_sock *t = fresh(f, NP_TLS, &d, "tls.443");
+
+		req_init(&req, "tls.443", &d);
+		request(f, t, ST_TLS, 443, &req);
 	}
 	if (r->opts->ttl) {
 		for (int hop = 1; hop <= TTL_HOPS; hop++) {

@@ -54,6 +54,7 @@ static json_t *family_json(const struct nat_family *nf)
 			    nf->udp == TRI_NO ? json_string("blocked") : json_null());
 	json_object_set_new(j, "tcp", tri_json(nf->tcp));
 	json_object_set_new(j, "tls", tri_json(nf->tls));
+	json_object_set_new(j, "tls_443", tri_json(nf->tls443));
 	json_object_set_new(j, "nat_present", tri_json(nf->nat));
 	json_object_set_new(j, "local", addr_json(&nf->local, nf->local.ss_family));
 	json_object_set_new(j, "mapped", addr_json(&nf->mapped, nf->have_mapped));
@@ -141,9 +142,9 @@ static void family_text(const struct nat_family *nf, FILE *out)
 		nf->server);
 	fprintf(out, "  %-12s %s\n", "type", nf->rfc3489_name);
 	fprintf(out, "  %-12s %s\n", "meaning", nf->meaning);
-	fprintf(out, "  %-12s UDP %s, TCP %s, TLS %s\n", "reachable",
+	fprintf(out, "  %-12s UDP %s, TCP %s, TLS %s, TLS on 443 %s\n", "reachable",
 		tri_word(nf->udp, "yes", "BLOCKED"), tri_word(nf->tcp, "yes", "no"),
-		tri_word(nf->tls, "yes", "no"));
+		tri_word(nf->tls, "yes", "no"), tri_word(nf->tls443, "yes", "no"));
 	if (nf->udp != TRI_YES)
 		return;
 	fprintf(out, "  %-12s %s -> %s (%s), RTT %.2f ms\n", "address",
