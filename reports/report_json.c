@@ -91,7 +91,7 @@ int report_json(const struct findings *fs, FILE *out)
 	if (fs->nat)
 		report_nat_json(fs->nat, root);
 	json_object_set_new(root, "findings", report_findings_json(fs));
-	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
 		err = -EIO;
 	fputc('\n', out);
 	json_decref(root);
