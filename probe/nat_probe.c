@@ -79,6 +79,7 @@ struct fam {
 	char extra_name[NAT_MAX_SERVERS][OBS_NAME * 2];
 	size_t nextra;
 	struct stun_sock *s0;
+	struct stun_sock *stream[3];   /* tcp, tls, tls.443 */
 	struct stun_sock *hp_b;
 	int hairpin_seen;
 	struct sockaddr_storage m_b;
@@ -495,6 +496,7 @@ static void phase1(struct fam *f)
 	if (r->opts->tcp) {
 		struct stun_sock *t = fresh(f, NP_TCP, &f->primary, "tcp");
 
+		f->stream[0] = t;
 		req_init(&req, "tcp", &f->primary);
 		request(f, t, ST_TCP, 0, &req);
 	}
@@ -502,6 +504,7 @@ static void phase1(struct fam *f)
 		struct sockaddr_storage d = with_port(&f->primary, r->opts->tls_port);
 		struct stun_sock *t = fresh(f, NP_TLS, &d, "tls");
 
+		f->stream[1] = t;
 		req_init(&req, "tls", &d);
 		request(f, t, ST_TLS, 0, &req);
 	}
@@ -511,6 +514,7 @@ static void phase1(struct fam *f)
 		struct sockaddr_storage d = with_port(&f->primary, 443);
 		struct stun_sock *t = fresh(f, NP_TLS, &d, "tls.443");
 
+		f->stream[2] = t;
 		req_init(&req, "tls.443", &d);
 		request(f, t, ST_TLS, 443, &req);
 	}
@@ -572,6 +576,33 @@ static void on_done(struct stun_sock *s, const struct obs *end, void *arg)
 		break;
 	case ST_ALLOC:
 		alloc_next(f);
+		break;
+	case ST_TCP:
+	case ST_TLS:
+		/* The server answers over TCP while UDP is still silent: the
+		 * RTT is now known, so UDP's first contact need not wait out
+		 * the 3 s allowed an unknown path. It retries at once on the
+		 * measured schedule and gives up as a negative test would. */
+		if (ok && !f->phase2 && f->s0) {
+			uint32_t rto = np_ctx_rto(r->ctx), wait = 24 * rto;
+
+			if (wait < 400000)
+				wait = 400000;
+			if (r->ctx->rto_max_us == 0 || r->ctx->rto_max_us > 8 * rto)
+				r->ctx->rto_max_us = 8 * rto;
+			stun_sock_retime(f->s0, "server", wait);
+		}
+		/* Likewise a stream still connecting, once another stream to
+		 * the same host has answered: its SYNs are being dropped. */
+		if (ok) {
+			uint32_t wait = 24 * np_ctx_rto(r->ctx);
+
+			if (wait < 400000)
+				wait = 400000;
+			for (int i = 0; i < 3; i++)
+				if (f->stream[i] && f->stream[i] != s)
+					stun_sock_retime(f->stream[i], "", wait);
+		}
 		break;
 	case ST_LIFE_MAP: {
 		struct life *l = &f->life[p->idx];

@@ -142,9 +142,12 @@ static void conn_timeout(struct np_loop *loop, void *arg)
 {
 	struct stun_sock *s = arg;
 
+	const char *what = s->state == CONN_TLS ? "TLS handshake did not finish" :
+			   "TCP connect did not finish";
+
 	stunc_sock_enter(s);
-	stunc_conn_fail(s, NP_ETIMEOUT, s->state == CONN_TLS ?
-		  "TLS handshake did not finish" : "TCP connect did not finish");
+	stunc_conn_fail(s, NP_ETIMEOUT, what);
+	stunc_fail_all(s, OBS_TIMEOUT, NP_ETIMEOUT, what);
 	stunc_sock_leave(s);
 }
 
@@ -347,6 +350,36 @@ void stun_sock_cancel(struct stun_sock *s, const char *prefix)
 		stunc_txn_finish(x, &o);
 	}
 	stunc_sock_leave(s);
+}
+
+void stun_sock_retime(struct stun_sock *s, const char *prefix,
+		      uint32_t max_wait_us)
+{
+	size_t plen = strlen(prefix);
+	uint64_t now = np_loop_update_now(s->ctx->loop);
+
+	/* A stream still waiting for its SYN to be answered gets the same
+	 * bound; once connected (the port answers) it is left alone, since
+	 * a slow TLS handshake is not a blocked path. */
+	if (s->transport != NP_UDP) {
+		if (s->state == CONN_CONNECTING && np_timer_active(&s->conn_timer) &&
+		    s->conn_timer.deadline > now + max_wait_us)
+			np_timer_start(s->ctx->loop, &s->conn_timer, now + max_wait_us);
+		return;
+	}
+	for (size_t i = 0; i < MAX_TXN; i++) {
+		struct txn *x = &s->txns[i];
+		uint64_t end;
+
+		if (!x->in_use || x->attempt == 0 ||
+		    strncmp(x->req.test, prefix, plen) != 0)
+			continue;
+		end = now - x->first_us + max_wait_us;
+		if (end < x->max_wait_us)
+			x->max_wait_us = (uint32_t)end;
+		x->rto0_us = x->rto_us = np_ctx_rto(s->ctx);
+		np_timer_start(s->ctx->loop, &x->timer, now);
+	}
 }
 
 int stun_sock_set_ttl(struct stun_sock *s, int ttl)

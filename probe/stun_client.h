@@ -107,6 +107,13 @@ void stun_sock_set_framing(struct stun_sock *s, enum stun_framing f);
 /* Ends, without waiting, every transaction whose test label starts with
  * prefix: each callback sees an OBS_NOTE "cancelled" (not recorded). */
 void stun_sock_cancel(struct stun_sock *s, const char *prefix);
+/* Re-times the pending transactions whose label starts with prefix once a
+ * better RTT estimate exists (e.g. from TCP to the same server): the RTO
+ * restarts from np_ctx_rto(), the next try goes out now, and the whole
+ * transaction gives up no later than max_wait_us from now. On a stream
+ * socket it only bounds a connection whose SYN is still unanswered. */
+void stun_sock_retime(struct stun_sock *s, const char *prefix,
+		      uint32_t max_wait_us);
 /* IP TTL / IPv6 hop limit for what this socket sends. */
 int stun_sock_set_ttl(struct stun_sock *s, int ttl);
 
