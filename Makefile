@@ -22,7 +22,8 @@ DEB_BUILD := build-essential pkg-config clang libssl-dev libsrtp2-dev \
 	libjansson-dev libncurses-dev libpcap-dev libcmocka-dev \
 	libclang-rt-14-dev
 DEB_TEST  := python3 time coturn nftables iproute2 procps python3-jsonschema \
-	tshark tmux openssl
+	tshark tmux openssl prometheus python3-junitparser \
+	python3-prometheus-client libxml2-utils
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -68,7 +68,20 @@ struct stun_result {
 	size_t nevidence;
 };
 
+/* One check of a CI policy (analyzers/policy.h) on one address family
+ * (0: the run as a whole), and why it passed or failed. */
+#define POLICY_RESULTS_MAX 32
+struct policy_result {
+	char check[16];             /* "udp", "eim", "rtt", ... */
+	int family;                 /* AF_INET, AF_INET6 or 0 */
+	int passed;
+	int finding;                /* index in f[] of its failure, or -1 */
+	char value[64];             /* the verdict it read: "blocked", "12.3 ms" */
+	char reason[256];
+};
+
 struct nat_report;  /* analyzers/nat_classify.h */
+struct capture_report;  /* analyzers/capture_summary.h */
 
 struct findings {
 	const char *command;        /* "stun", "nat", "report" */
@@ -76,9 +89,13 @@ struct findings {
 	struct stun_result stun[STUN_RESULTS_MAX];
 	size_t nstun;
 	const struct nat_report *nat;  /* borrowed, NULL unless command nat */
+	const struct capture_report *capture; /* borrowed, NULL unless analyze */
 	struct finding f[FINDINGS_MAX];
 	size_t nf;
 	int exit_code;              /* 0 ok, 1 a required check failed */
+	struct policy_result policy[POLICY_RESULTS_MAX];
+	size_t npolicy;
+	int policy_explicit;        /* --require/--max-rtt given */
 };
 
 const char *leg_status_name(enum leg_status s);

@@ -299,6 +299,65 @@ static void mapping(const struct obs_log *log, struct nat_family *nf)
 	}
 }
 
+/* TCP mapping (RFC 5382 §4.1): the same comparison over connections from
+ * one local port. TCP is reliable, so no answer means the connection
+ * failed, not loss. */
+static void tcp_mapping(const struct obs_log *log, struct nat_family *nf)
+{
+	struct nat_verdict *v = &nf->tcp_mapping;
+	struct test_view t[3];
+	const struct sockaddr_storage *m[3];
+	char a[64], b[64];
+
+	for (int i = 0; i < 3; i++) {
+		char label[16];
+
+		snprintf(label, sizeof(label), "tcpmap.%d", i + 1);
+		nat_view(log, nf->family, label, &t[i]);
+		ev_add(v, &t[i]);
+		m[i] = mapped_of(&t[i]);
+	}
+	if (!t[0].sent && !t[0].end) {
+		snprintf(v->reason, sizeof(v->reason),
+			 nf->server_mode == SERVER_FULL || nf->server_mode == SERVER_PORT_ONLY ?
+			 "not tested (--no-tcp)" :
+			 "needs an RFC 5780 server listening on TCP at its alternate address");
+		return;
+	}
+	if (!m[0] || !m[2] || (nf->server_mode == SERVER_FULL && !m[1])) {
+		const struct test_view *bad = !m[0] ? &t[0] : !m[2] ? &t[2] : &t[1];
+
+		snprintf(v->reason, sizeof(v->reason),
+			 "a connection from the shared local port got no answer: %s",
+			 bad->end ? bad->end->text : "no result");
+		return;
+	}
+	v->confidence = CONF_HIGH;
+	if (t[0].end && (t[0].end->has & OBS_HAS_LOCAL) &&
+	    np_addr_equal(m[0], &t[0].end->local)) {
+		v->value = NB_EI;
+		snprintf(v->reason, sizeof(v->reason),
+			 "no NAT for TCP: the server sees our own address %s",
+			 np_addr_str(m[0], a, sizeof(a)));
+	} else if (nf->server_mode == SERVER_FULL ? np_addr_equal(m[0], m[1]) &&
+		   np_addr_equal(m[1], m[2]) : np_addr_equal(m[0], m[2])) {
+		v->value = nf->server_mode == SERVER_FULL ? NB_EI : NB_EI_OR_AD;
+		snprintf(v->reason, sizeof(v->reason),
+			 "connections from one local port to every server address kept the mapping %s",
+			 np_addr_str(m[0], a, sizeof(a)));
+	} else if (nf->server_mode == SERVER_FULL && np_addr_equal(m[1], m[2])) {
+		v->value = NB_AD;
+		snprintf(v->reason, sizeof(v->reason),
+			 "a new TCP mapping per destination address (%s, then %s)",
+			 np_addr_str(m[0], a, sizeof(a)), np_addr_str(m[1], b, sizeof(b)));
+	} else {
+		v->value = NB_APD;
+		snprintf(v->reason, sizeof(v->reason),
+			 "a new TCP mapping per destination address and port (%s, then %s)",
+			 np_addr_str(m[0], a, sizeof(a)), np_addr_str(m[2], b, sizeof(b)));
+	}
+}
+
 /* The last round of a filtering test, with its control. */
 static int filter_round(const struct obs_log *log, int fam, const char *base,
 			struct test_view *chg, struct test_view *ctl)
@@ -467,6 +526,7 @@ static void classify_family(const struct obs_log *log, struct nat_family *nf)
 	mapping(log, nf);
 	filtering(log, nf);
 	hairpinning(log, nf);
+	tcp_mapping(log, nf);
 	nat_ports(log, nf);
 	nat_sizes(log, nf);
 	nat_hops(log, nf);

@@ -64,6 +64,7 @@ struct nat_family {
 	unsigned sent, retransmits; /* for the loss estimate */
 	double loss;               /* observed fraction of tries unanswered */
 	struct nat_verdict mapping, filtering, hairpinning;
+	struct nat_verdict tcp_mapping;  /* RFC 5382 §4.1, over TCP */
 	/* Port allocation. */
 	enum tristate port_preserved, parity_preserved;
 	int delta_sockets_valid, delta_sockets; /* consecutive sockets */

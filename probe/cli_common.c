@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_error(const char *fmt, ...)
@@ -66,4 +67,29 @@ int cli_report(const struct cli_common *c, const struct findings *fs)
 		return EXIT_INTERNAL;
 	}
 	return fs->exit_code;
+}
+
+int cli_require(struct cli_common *c, const char *list, const char *command)
+{
+	char why[256];
+
+	if (policy_parse(list, command, &c->policy, why, sizeof(why)) < 0) {
+		cli_error("--require: %s", why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cli_max_rtt(struct cli_common *c, const char *ms)
+{
+	char *end;
+	double v = strtod(ms, &end);
+
+	if (end == ms || *end || !(v > 0) || v > 60000) {
+		cli_error("--max-rtt must be 0..60000 milliseconds, not \"%s\"", ms);
+		return EXIT_USAGE;
+	}
+	c->policy.max_rtt_us = (uint32_t)(v * 1000 + 0.5);
+	c->policy.required |= 1u << POLICY_RTT;
+	return 0;
 }

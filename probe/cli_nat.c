@@ -23,13 +23,18 @@ static void usage(FILE *f)
 		"  --no-tcp, --no-tls, --no-sizes, --no-hops   skip those tests\n"
 		"  --tls-port P       port of STUN over TLS (default 5349)\n"
 		"  --tls-ca FILE      trust this CA for the TLS test\n"
-		"  --format text|json, -o FILE, --events FILE\n");
+		"  --require LIST     checks that must pass, comma-separated: %s\n"
+		"                     (per family; exit 1 if one fails; each failure is a finding)\n"
+		"  --max-rtt MS       require the RTT to the server <= MS\n"
+		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n",
+		policy_valid_checks("nat"));
 }
 
 int cli_nat(int argc, char **argv)
 {
 	enum { O_SERVER = 256, O_LIFETIME, O_NOHAIRPIN, O_NOTCP, O_NOTLS,
-	       O_NOSIZES, O_NOHOPS, O_TLSPORT, O_TLSCA, O_FORMAT, O_EVENTS };
+	       O_NOSIZES, O_NOHOPS, O_TLSPORT, O_TLSCA, O_FORMAT, O_EVENTS, O_REQUIRE,
+	       O_MAXRTT };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, O_SERVER },
 		{ "lifetime", optional_argument, NULL, O_LIFETIME },
@@ -43,6 +48,8 @@ int cli_nat(int argc, char **argv)
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
+		{ "require", required_argument, NULL, O_REQUIRE },
+		{ "max-rtt", required_argument, NULL, O_MAXRTT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,12 +105,21 @@ int cli_nat(int argc, char **argv)
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_FORMAT:
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text or json, not \"%s\"", optarg);
+				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'o': c.output = optarg; break;
 		case O_EVENTS: c.events = optarg; break;
+		case O_REQUIRE:
+			if (cli_require(&c, optarg, "nat"))
+				return EXIT_USAGE;
+			break;
+		case O_MAXRTT:
+			if (cli_max_rtt(&c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -154,8 +170,9 @@ int cli_nat(int argc, char **argv)
 		goto out;
 	}
 	nat_classify(&log, &nr, &fs);
+	policy_apply(&c.policy, &fs);
 	rc = cli_report(&c, &fs);
-	if (c.format == REPORT_JSON || c.output)
+	if (c.format != REPORT_TEXT || c.output)
 		for (size_t i = 0; i < fs.nf; i++)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);

@@ -17,11 +17,13 @@ int cli_report_cmd(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "require", required_argument, NULL, 'R' },
+		{ "max-rtt", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
-	const char *events = NULL;
+	const char *events = NULL, *require = NULL;
 	static struct findings fs;
 	static struct nat_report nr;
 	struct obs_log log;
@@ -35,13 +37,21 @@ int cli_report_cmd(int argc, char **argv)
 		case 'e': events = optarg; break;
 		case 'f':
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text or json, not \"%s\"", optarg);
+				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'o': c.output = optarg; break;
+		case 'R': require = optarg; break;
+		case 'M':
+			if (cli_max_rtt(&c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
-			printf("usage: natprobe report --events FILE [--format text|json] [-o FILE]\n");
+			printf("usage: natprobe report --events FILE [--format text|json|junit|openmetrics]\n"
+			       "                       [--require LIST] [--max-rtt MS] [-o FILE]\n"
+			       "  --require takes the checks of the command that recorded the log\n");
 			return EXIT_PASS;
 		default:
 			return EXIT_USAGE;
@@ -66,6 +76,12 @@ int cli_report_cmd(int argc, char **argv)
 		obs_log_dispose(&log);
 		return EXIT_USAGE;
 	}
+	/* The valid checks depend on the command that recorded the log. */
+	if (require && cli_require(&c, require, strcmp(log.command, "nat") == 0 ?
+				   "nat" : "stun")) {
+		obs_log_dispose(&log);
+		return EXIT_USAGE;
+	}
 	if (strcmp(log.command, "nat") == 0) {
 		nat_classify(&log, &nr, &fs);
 	} else if (strcmp(log.command, "stun") == 0 || log.command[0] == '\0') {
@@ -76,6 +92,7 @@ int cli_report_cmd(int argc, char **argv)
 		obs_log_dispose(&log);
 		return EXIT_USAGE;
 	}
+	policy_apply(&c.policy, &fs);
 	rc = cli_report(&c, &fs);
 	obs_log_dispose(&log);
 	return rc;

@@ -22,7 +22,11 @@ static void usage(FILE *f)
 		"  -c, --count N      Binding requests per address (default 5)\n"
 		"  --timeout SECONDS  give up on a server after this (default 3)\n"
 		"  --tls-ca FILE      trust this CA for stuns:\n"
-		"  --format text|json, -o FILE, --events FILE\n");
+		"  --require LIST     checks that must pass, comma-separated: %s\n"
+		"                     (exit 1 if one fails; each failure is a finding)\n"
+		"  --max-rtt MS       require every answering leg's median RTT <= MS\n"
+		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n",
+		policy_valid_checks("stun"));
 }
 
 int cli_stun(int argc, char **argv)
@@ -34,6 +38,8 @@ int cli_stun(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "require", required_argument, NULL, 'R' },
+		{ "max-rtt", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,12 +76,21 @@ int cli_stun(int argc, char **argv)
 		case 'C': tls_ca = optarg; break;
 		case 'f':
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text or json, not \"%s\"", optarg);
+				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'o': c.output = optarg; break;
 		case 'e': c.events = optarg; break;
+		case 'R':
+			if (cli_require(&c, optarg, "stun"))
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (cli_max_rtt(&c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -119,10 +134,11 @@ int cli_stun(int argc, char **argv)
 		goto out;
 	}
 	stun_summarize(&log, po.family, &fs);
+	policy_apply(&c.policy, &fs);
 	rc = cli_report(&c, &fs);
 	/* Failures also go to stderr, so a script piping JSON still
 	 * shows a person what went wrong. */
-	if (c.format == REPORT_JSON || c.output)
+	if (c.format != REPORT_TEXT || c.output)
 		for (size_t i = 0; i < fs.nf; i++)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);

@@ -23,6 +23,7 @@
  *   alloc.N                           consecutive fresh sockets
  *   size.out.N, size.rt.N             N-byte IP datagrams out / both ways
  *   tcp, tls, tls.443                 STUN over TCP, TLS, and TLS on 443
+ *   tcpmap.1 tcpmap.2 tcpmap.3        TCP mapping (RFC 5382), one local port
  *   ttl.N                             hop N of the path (ICMP time exceeded)
  *   life.map.N, life.probe.N          binding lifetime (RESPONSE-PORT, §4.6)
  */
@@ -52,7 +53,7 @@ static const unsigned life_grid[] = { 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20,
 enum step {
 	ST_SERVER, ST_CHANGE0, ST_MAP, ST_MULTI, ST_FILTER, ST_FILTER_CTL,
 	ST_HP_MAP, ST_HP_PROBE, ST_ALLOC, ST_SIZE, ST_TCP, ST_TLS, ST_TTL,
-	ST_LIFE_MAP, ST_LIFE_PROBE,
+	ST_LIFE_MAP, ST_LIFE_PROBE, ST_TCPMAP,
 };
 
 struct run;
@@ -398,6 +399,45 @@ static void size_tests(struct fam *f)
 	}
 }
 
+/* RFC 5382 §4.1 asks the same of TCP as RFC 4787 of UDP: one mapping per
+ * local port whatever the destination. Three connections from one local
+ * port to the server's addresses, as mapping tests I-III over TCP. */
+static void tcp_mapping(struct fam *f)
+{
+	struct sockaddr_storage local, dst[3];
+	int same_ip = np_addr_ip_equal(&f->other, &f->primary);
+	struct stun_req req;
+
+	memset(&local, 0, sizeof(local));
+	local.ss_family = (sa_family_t)f->family;
+	dst[0] = f->primary;
+	dst[1] = with_port(&f->other, np_addr_port(&f->primary));
+	dst[2] = same_ip ? with_port(&f->primary, np_addr_port(&f->other)) : f->other;
+	for (int i = 0; i < 3; i++) {
+		struct stun_sock *s = NULL;
+		char test[OBS_NAME];
+		int err;
+
+		if (i == 1 && same_ip)
+			continue;
+		snprintf(test, sizeof(test), "tcpmap.%d", i + 1);
+		if (f->run->nsocks >= MAX_SOCKS)
+			return;
+		err = stun_sock_open(f->run->ctx, NP_TCP, &dst[i], &local,
+				     f->uri.host, f->name, NULL, NULL, &s);
+		if (err < 0) {
+			sock_error(f, test, err);
+			return;
+		}
+		f->run->socks[f->run->nsocks++] = s;
+		/* The later connections reuse the first one's port. */
+		if (i == 0)
+			local = *stun_sock_local(s);
+		req_init(&req, test, &dst[i]);
+		request(f, s, ST_TCPMAP, i, &req);
+	}
+}
+
 static void alloc_next(struct fam *f)
 {
 	struct stun_req req;
@@ -458,6 +498,8 @@ static void phase2(struct fam *f)
 		if (!same_ip)
 			filter_start(f, 0);
 		filter_start(f, 1);
+		if (r->opts->tcp)
+			tcp_mapping(f);
 	}
 	for (size_t i = 0; i < f->nextra; i++) {
 		char test[OBS_NAME];

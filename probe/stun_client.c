@@ -215,6 +215,12 @@ int stun_sock_open(struct np_ctx *ctx, enum np_transport t,
 	}
 	if (fam == AF_INET6)
 		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Several connections from one local port (the TCP mapping test,
+	 * RFC 5382; later ICE-TCP simultaneous open) need both options. */
+	if (t != NP_UDP && local && local->ss_family) {
+		setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	}
 	if (local && local->ss_family) {
 		if (bind(s->fd, (const struct sockaddr *)local, np_addr_len(local)) < 0) {
 			err = -errno;

@@ -12,7 +12,7 @@
 #define REPORT_SCHEMA_VERSION 1
 #define NATPROBE_VERSION "0.1.0"
 
-enum report_format { REPORT_TEXT, REPORT_JSON };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_OPENMETRICS };
 
 int report_format_parse(const char *s, enum report_format *f);
 /* Writes fs in the format to out; returns 0 or -errno on a write error. */
@@ -20,6 +20,13 @@ int report_write(const struct findings *fs, enum report_format f, FILE *out);
 
 int report_text(const struct findings *fs, FILE *out);
 int report_json(const struct findings *fs, FILE *out);
+/* JUnit XML: a testcase per leg (stun) and per policy check. */
+int report_junit(const struct findings *fs, FILE *out);
+/* OpenMetrics 1.0 text exposition, ending in "# EOF". */
+int report_openmetrics(const struct findings *fs, FILE *out);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when s does not
+ * start one; reports replace such bytes with U+FFFD. */
+size_t report_utf8_len(const char *s);
 
 /* One field of a per-leg result: its JSON key, its label in text, and how
  * to read it. */

@@ -67,6 +67,7 @@ static json_t *family_json(const struct nat_family *nf)
 	json_object_set_new(j, "mapping", verdict_json(&nf->mapping));
 	json_object_set_new(j, "filtering", verdict_json(&nf->filtering));
 	json_object_set_new(j, "hairpinning", verdict_json(&nf->hairpinning));
+	json_object_set_new(j, "tcp_mapping", verdict_json(&nf->tcp_mapping));
 	json_object_set_new(j, "rfc3489_name", json_string(nf->rfc3489_name));
 	json_object_set_new(j, "meaning", json_string(nf->meaning));
 	json_object_set_new(pa, "preservation", tri_json(nf->port_preserved));
@@ -155,6 +156,7 @@ static void family_text(const struct nat_family *nf, FILE *out)
 	verdict_text("mapping", &nf->mapping, out);
 	verdict_text("filtering", &nf->filtering, out);
 	verdict_text("hairpinning", &nf->hairpinning, out);
+	verdict_text("TCP mapping", &nf->tcp_mapping, out);
 	fprintf(out, "  %-12s preservation %s, parity %s", "ports",
 		tri_word(nf->port_preserved, "yes", "no"),
 		tri_word(nf->parity_preserved, "yes", "no"));

@@ -3,10 +3,12 @@
  * with their remedies. Reads the same field table as the JSON report.
  */
 #include "report.h"
+#include "report_capture.h"
 #include "report_nat.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static void field_text(const struct field_val *v, char *buf, size_t len)
 {
@@ -87,6 +89,8 @@ int report_text(const struct findings *fs, FILE *out)
 {
 	if (fs->nat) {
 		report_nat_text(fs->nat, out);
+	} else if (fs->capture) {
+		report_capture_text(fs->capture, out);
 	} else {
 		for (size_t i = 0; i < fs->nstun; i++) {
 			if (i)
@@ -95,6 +99,19 @@ int report_text(const struct findings *fs, FILE *out)
 		}
 	}
 	report_findings_text(fs, out);
+	if (fs->policy_explicit) {
+		fprintf(out, "\nRequired checks\n");
+		for (size_t i = 0; i < fs->npolicy; i++) {
+			const struct policy_result *r = &fs->policy[i];
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s%s", r->check,
+				 r->family == AF_INET ? " IPv4" :
+				 r->family == AF_INET6 ? " IPv6" : "");
+			fprintf(out, "  %-4s %-13s %s\n", r->passed ? "ok" : "FAIL", name,
+				r->value);
+		}
+	}
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -104,6 +121,10 @@ int report_format_parse(const char *s, enum report_format *f)
 		*f = REPORT_TEXT;
 	else if (!strcmp(s, "json"))
 		*f = REPORT_JSON;
+	else if (!strcmp(s, "junit"))
+		*f = REPORT_JUNIT;
+	else if (!strcmp(s, "openmetrics"))
+		*f = REPORT_OPENMETRICS;
 	else
 		return -EINVAL;
 	return 0;
@@ -111,5 +132,11 @@ int report_format_parse(const char *s, enum report_format *f)
 
 int report_write(const struct findings *fs, enum report_format f, FILE *out)
 {
-	return f == REPORT_JSON ? report_json(fs, out) : report_text(fs, out);
+	switch (f) {
+	case REPORT_JSON: return report_json(fs, out);
+	case REPORT_JUNIT: return report_junit(fs, out);
+	case REPORT_OPENMETRICS: return report_openmetrics(fs, out);
+	case REPORT_TEXT: break;
+	}
+	return report_text(fs, out);
 }

@@ -36,6 +36,8 @@ def main():
         check("mapping", r.get("mapping"), t["MAPPING"])
         check("filtering", r.get("filtering"), t["FILTERING"])
         check("hairpinning", r.get("hairpinning"), t["HAIRPINNING"])
+        if "TCP_MAPPING" in t:
+            check("tcp_mapping", v4["tcp_mapping"]["value"], t["TCP_MAPPING"])
         nat = t.get("NAT", "yes")
         check("nat_present", v4.get("nat_present"), nat != "no")
         if "PORT_PRESERVATION" in t and nat != "no":
