@@ -9,21 +9,7 @@
 set -u
 NATPROBE=${NATPROBE:-./natprobe}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(dirname "$HERE")
-PY=/usr/bin/python3
-fail=0
-pids=""
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$HERE/lib.sh"
 
 have_junit=1 have_promtool=1 have_omparser=1 have_xmllint=1
 $PY -c 'import junitparser' 2>/dev/null ||

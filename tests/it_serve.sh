@@ -13,21 +13,8 @@
 set -u
 NATPROBE=${NATPROBE:-./natprobe}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
 CC=${CC:-cc}
-fail=0
-pids=""
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "$HERE/lib.sh"
 
 if ! command -v turnutils_stunclient >/dev/null 2>&1; then
 	echo "SKIP: it_serve needs coturn's turnutils_stunclient (make deps installs coturn)"

@@ -6,22 +6,8 @@
 set -u
 NATPROBE=${NATPROBE:-./natprobe}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(dirname "$HERE")
+. "$HERE/lib.sh"
 SCHEMA=$ROOT/reports/report.schema.json
-PY=/usr/bin/python3
-fail=0
-pids=""
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
 
 if ! command -v turnserver >/dev/null 2>&1; then
 	echo "SKIP: it_stun needs coturn's turnserver (make deps installs coturn)"
