@@ -100,6 +100,8 @@ struct obs *obs_add(struct obs_log *log, const struct obs *o)
 	r = &log->v[log->n++];
 	*r = *o;
 	r->seq = log->n;
+	if (log->on_add)
+		log->on_add(r, log->on_add_arg);
 	if (log->stream) {
 		char line[2048];
 

@@ -97,6 +97,10 @@ struct obs_log {
 	char command[16];      /* which command recorded it: "stun", "nat" */
 	int family;            /* the family the user required, or 0 */
 	FILE *stream;          /* when set, each record is also written here */
+	/* When set, called with each record as it is stored (a live view:
+	 * the dashboard, a capture annotator). Must not add records. */
+	void (*on_add)(const struct obs *o, void *arg);
+	void *on_add_arg;
 };
 
 void obs_log_init(struct obs_log *log, uint64_t start_mono_us,
