@@ -13,7 +13,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 BUILD   ?= build
-PKGS    := openssl jansson
+PKGS    := openssl jansson libpcap ncursesw
 SAN     ?=
 FUZZ_SECONDS ?= 60
 

@@ -15,6 +15,8 @@
 #include "policy.h"
 #include "report.h"
 
+struct capture_live;
+
 enum { EXIT_PASS = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 /* Options every measuring command shares. */
@@ -24,7 +26,15 @@ struct cli_common {
 	const char *events;      /* --events FILE */
 	FILE *events_f;
 	struct policy policy;    /* --require, --max-rtt */
+	const char *capture;     /* --capture FILE.pcapng */
+	struct capture_live *capture_live;
+	FILE *output_f;          /* -o FILE opened early (before a drop) */
+	int format_set;          /* --format was given */
+	int dashboard;           /* CLI_DASH_*: --dashboard, --no-dashboard */
 };
+
+enum { CLI_DASH_DEFAULT = 0, CLI_DASH_ON = 1, CLI_DASH_OFF = 2 };
+struct dashboard;  /* reports/dashboard.h */
 
 /* Opens --events (writing the header) and starts streaming into it. */
 int cli_events_open(struct cli_common *c, struct obs_log *log);
@@ -36,6 +46,29 @@ int cli_report(const struct cli_common *c, const struct findings *fs);
 int cli_require(struct cli_common *c, const char *list, const char *command);
 /* --max-rtt MS; 0 or EXIT_USAGE. */
 int cli_max_rtt(struct cli_common *c, const char *ms);
+/* --capture (cli_capture.c). Before any probing and before --events is
+ * opened: 0, or EXIT_USAGE after naming the privilege that is missing. */
+int cli_capture_check(const struct cli_common *c);
+/* After --events is opened: opens -o early, resolves the servers (uris,
+ * n, family) for the filter, opens the capture, drops privileges and
+ * verifies the drop, then starts capturing in ctx's loop. 0, or an exit
+ * code after saying why (EXIT_USAGE: no capture; EXIT_INTERNAL: the drop
+ * could not be verified). argc/argv are recorded in the file. */
+struct np_ctx;
+int cli_capture_begin(struct cli_common *c, struct np_ctx *ctx,
+		      const char *const *uris, size_t n, int family, int argc,
+		      char **argv);
+/* Drains and closes the capture and says "captured N packets to FILE";
+ * 0 or EXIT_INTERNAL. Does nothing without --capture. */
+int cli_capture_end(struct cli_common *c, struct obs_log *log);
+
+/* Whether to show the live dashboard: --dashboard, or default_on and no
+ * --format; never when stdout is not a terminal, CI=true, TERM is unset
+ * or dumb, or with --events -. */
+int cli_dashboard_wanted(const struct cli_common *c, int default_on);
+/* After a run the dashboard stopped (q, Ctrl-C): a finding saying the
+ * results are partial. Nothing when it ran to the end or d is NULL. */
+void cli_dashboard_note(struct findings *fs, const struct dashboard *d);
 /* "natprobe: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,10 +1,12 @@
 /* cli_common.c - what every command's CLI shares (see cli.h). */
 #include "cli.h"
+#include "dashboard.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -46,7 +48,9 @@ int cli_report(const struct cli_common *c, const struct findings *fs)
 	FILE *out = stdout;
 	int err;
 
-	if (c->output && strcmp(c->output, "-") != 0) {
+	if (c->output_f) {
+		out = c->output_f;
+	} else if (c->output && strcmp(c->output, "-") != 0) {
 		out = fopen(c->output, "w");
 		if (!out) {
 			/* The report still reaches the user. */
@@ -92,4 +96,48 @@ int cli_max_rtt(struct cli_common *c, const char *ms)
 	c->policy.max_rtt_us = (uint32_t)(v * 1000 + 0.5);
 	c->policy.required |= 1u << POLICY_RTT;
 	return 0;
+}
+
+int cli_dashboard_wanted(const struct cli_common *c, int default_on)
+{
+	const char *ci = getenv("CI"), *term = getenv("TERM");
+	const char *why = NULL;
+
+	if (c->dashboard == CLI_DASH_OFF)
+		return 0;
+	if (!isatty(STDOUT_FILENO))
+		why = "stdout is not a terminal";
+	else if (ci && strcmp(ci, "true") == 0)
+		why = "CI=true";
+	else if (!term || !*term || strcmp(term, "dumb") == 0)
+		why = "TERM is unset or dumb";
+	else if (c->events && strcmp(c->events, "-") == 0)
+		why = "--events - writes to the terminal";
+	if (c->dashboard == CLI_DASH_ON) {
+		if (why)
+			cli_error("no dashboard: %s; the report follows", why);
+		return !why;
+	}
+	return !why && default_on && !c->format_set;
+}
+
+void cli_dashboard_note(struct findings *fs, const struct dashboard *d)
+{
+	enum dash_end end = dashboard_end(d);
+	struct finding *f;
+
+	if (end == DASH_RAN)
+		return;
+	f = findings_add(fs, "run-stopped", SEV_WARNING);
+	if (!f)
+		return;
+	snprintf(f->title, sizeof(f->title),
+		 "the run was stopped after %.1f s (%s): results are partial",
+		 dashboard_stopped_at(d) / 1e6,
+		 end == DASH_QUIT_KEY ? "q" : "interrupted");
+	snprintf(f->detail, sizeof(f->detail),
+		 "tests still in flight were abandoned; verdicts that rest on them "
+		 "read as unknown or unanswered");
+	snprintf(f->remedy, sizeof(f->remedy),
+		 "run again and let it finish for a complete report");
 }

@@ -3,6 +3,7 @@
  * behaviour discovery.
  */
 #include "cli.h"
+#include "dashboard.h"
 #include "evloop.h"
 #include "nat_classify.h"
 #include "nat_probe.h"
@@ -26,7 +27,11 @@ static void usage(FILE *f)
 		"  --require LIST     checks that must pass, comma-separated: %s\n"
 		"                     (per family; exit 1 if one fails; each failure is a finding)\n"
 		"  --max-rtt MS       require the RTT to the server <= MS\n"
-		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n",
+		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n"
+		"  --capture FILE.pcapng  record this run's packets (needs root or\n"
+		"                     CAP_NET_RAW; privileges are dropped right after)\n"
+		"  --dashboard, --no-dashboard   live view while it runs (default on a\n"
+		"                     terminal without --format; q quits, p pauses)\n",
 		policy_valid_checks("nat"));
 }
 
@@ -34,7 +39,7 @@ int cli_nat(int argc, char **argv)
 {
 	enum { O_SERVER = 256, O_LIFETIME, O_NOHAIRPIN, O_NOTCP, O_NOTLS,
 	       O_NOSIZES, O_NOHOPS, O_TLSPORT, O_TLSCA, O_FORMAT, O_EVENTS, O_REQUIRE,
-	       O_MAXRTT };
+	       O_MAXRTT, O_CAPTURE, O_DASH, O_NODASH };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, O_SERVER },
 		{ "lifetime", optional_argument, NULL, O_LIFETIME },
@@ -50,6 +55,9 @@ int cli_nat(int argc, char **argv)
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "require", required_argument, NULL, O_REQUIRE },
 		{ "max-rtt", required_argument, NULL, O_MAXRTT },
+		{ "capture", required_argument, NULL, O_CAPTURE },
+		{ "dashboard", no_argument, NULL, O_DASH },
+		{ "no-dashboard", no_argument, NULL, O_NODASH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,13 +68,14 @@ int cli_nat(int argc, char **argv)
 	const char *extra[NAT_MAX_SERVERS];
 	size_t nextra = 0;
 	struct np_loop *loop = NULL;
+	struct dashboard *dash = NULL;
 	struct obs_log log;
 	struct np_ctx ctx;
 	static struct findings fs;
 	static struct nat_report nr;
 	const char *tls_ca = NULL;
 	char why[256] = "";
-	int opt, err, rc;
+	int opt, err, rc, crc = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "46o:h", longopts, NULL)) != -1) {
@@ -104,6 +113,7 @@ int cli_nat(int argc, char **argv)
 		}
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_FORMAT:
+			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
 				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
 					  optarg);
@@ -112,6 +122,7 @@ int cli_nat(int argc, char **argv)
 			break;
 		case 'o': c.output = optarg; break;
 		case O_EVENTS: c.events = optarg; break;
+		case O_CAPTURE: c.capture = optarg; break;
 		case O_REQUIRE:
 			if (cli_require(&c, optarg, "nat"))
 				return EXIT_USAGE;
@@ -120,6 +131,8 @@ int cli_nat(int argc, char **argv)
 			if (cli_max_rtt(&c, optarg))
 				return EXIT_USAGE;
 			break;
+		case O_DASH: c.dashboard = CLI_DASH_ON; break;
+		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -153,11 +166,27 @@ int cli_nat(int argc, char **argv)
 	 * RTT; on a LAN-short path a 10 ms floor still gives seven tries in
 	 * about 300 ms. */
 	ctx.rto_min_us = 10000;
+	rc = cli_capture_check(&c);
+	if (rc != 0)
+		goto out;
 	if (cli_events_open(&c, &log) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = cli_capture_begin(&c, &ctx, po.servers, po.nservers, po.family, argc, argv);
+	if (rc != 0) {
+		cli_events_close(&c, &log);
+		goto out;
+	}
+	if (cli_dashboard_wanted(&c, 1) &&
+	    dashboard_open(loop, &log, "nat", po.servers[0], po.family, &dash,
+			   why, sizeof(why)) < 0)
+		cli_error("no dashboard: %s", why);
+	why[0] = '\0';
 	err = nat_probe_run(&ctx, &po, why, sizeof(why));
+	/* The terminal is back before anything is printed. */
+	dashboard_close(dash);
+	crc = cli_capture_end(&c, &log);
 	cli_events_close(&c, &log);
 	if (err == NP_EBADURI) {
 		cli_error("%s", why);
@@ -171,12 +200,16 @@ int cli_nat(int argc, char **argv)
 	}
 	nat_classify(&log, &nr, &fs);
 	policy_apply(&c.policy, &fs);
+	cli_dashboard_note(&fs, dash);
 	rc = cli_report(&c, &fs);
+	if (crc)
+		rc = crc;
 	if (c.format != REPORT_TEXT || c.output)
 		for (size_t i = 0; i < fs.nf; i++)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);
 out:
+	dashboard_free(dash);
 	np_ctx_dispose(&ctx);
 	obs_log_dispose(&log);
 	np_loop_free(loop);

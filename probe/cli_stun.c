@@ -4,6 +4,7 @@
  * saved observation log.
  */
 #include "cli.h"
+#include "dashboard.h"
 #include "evloop.h"
 #include "np_err.h"
 #include "stun_probe.h"
@@ -25,7 +26,11 @@ static void usage(FILE *f)
 		"  --require LIST     checks that must pass, comma-separated: %s\n"
 		"                     (exit 1 if one fails; each failure is a finding)\n"
 		"  --max-rtt MS       require every answering leg's median RTT <= MS\n"
-		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n",
+		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n"
+		"  --capture FILE.pcapng  record this run's packets (needs root or\n"
+		"                     CAP_NET_RAW; privileges are dropped right after)\n"
+		"  --dashboard        live view while it runs (q quits, p pauses);\n"
+		"                     --no-dashboard turns it off\n",
 		policy_valid_checks("stun"));
 }
 
@@ -40,19 +45,23 @@ int cli_stun(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "require", required_argument, NULL, 'R' },
 		{ "max-rtt", required_argument, NULL, 'M' },
+		{ "capture", required_argument, NULL, 'P' },
+		{ "dashboard", no_argument, NULL, 'D' },
+		{ "no-dashboard", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
 	struct stun_probe_opts po = { .family = AF_UNSPEC, .count = 5 };
 	struct np_loop *loop = NULL;
+	struct dashboard *dash = NULL;
 	struct obs_log log;
 	struct np_ctx ctx;
 	static struct findings fs;
 	double timeout = 3.0;
 	const char *tls_ca = NULL;
 	char why[256] = "";
-	int opt, err, rc;
+	int opt, err, rc, crc = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "46c:o:h", longopts, NULL)) != -1) {
@@ -75,6 +84,7 @@ int cli_stun(int argc, char **argv)
 			break;
 		case 'C': tls_ca = optarg; break;
 		case 'f':
+			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
 				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
 					  optarg);
@@ -83,6 +93,7 @@ int cli_stun(int argc, char **argv)
 			break;
 		case 'o': c.output = optarg; break;
 		case 'e': c.events = optarg; break;
+		case 'P': c.capture = optarg; break;
 		case 'R':
 			if (cli_require(&c, optarg, "stun"))
 				return EXIT_USAGE;
@@ -91,6 +102,8 @@ int cli_stun(int argc, char **argv)
 			if (cli_max_rtt(&c, optarg))
 				return EXIT_USAGE;
 			break;
+		case 'D': c.dashboard = CLI_DASH_ON; break;
+		case 'N': c.dashboard = CLI_DASH_OFF; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -117,11 +130,32 @@ int cli_stun(int argc, char **argv)
 	np_ctx_init(&ctx, loop, &log);
 	ctx.max_wait_us = (uint32_t)(timeout * 1e6);
 	ctx.tls_ca = tls_ca;
+	rc = cli_capture_check(&c);
+	if (rc != 0)
+		goto out;
 	if (cli_events_open(&c, &log) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = cli_capture_begin(&c, &ctx, po.uris, po.nuris, po.family, argc, argv);
+	if (rc != 0) {
+		cli_events_close(&c, &log);
+		goto out;
+	}
+	if (cli_dashboard_wanted(&c, 0)) {
+		char server[128];
+
+		snprintf(server, sizeof(server), "%s%s", po.uris[0],
+			 po.nuris > 1 ? " and more" : "");
+		if (dashboard_open(loop, &log, "stun", server, po.family, &dash,
+				   why, sizeof(why)) < 0)
+			cli_error("no dashboard: %s", why);
+		why[0] = '\0';
+	}
 	err = stun_probe_run(&ctx, &po, why, sizeof(why));
+	/* The terminal is back before anything is printed. */
+	dashboard_close(dash);
+	crc = cli_capture_end(&c, &log);
 	cli_events_close(&c, &log);
 	if (err == NP_EBADURI) {
 		cli_error("%s", why);
@@ -135,7 +169,10 @@ int cli_stun(int argc, char **argv)
 	}
 	stun_summarize(&log, po.family, &fs);
 	policy_apply(&c.policy, &fs);
+	cli_dashboard_note(&fs, dash);
 	rc = cli_report(&c, &fs);
+	if (crc)
+		rc = crc;
 	/* Failures also go to stderr, so a script piping JSON still
 	 * shows a person what went wrong. */
 	if (c.format != REPORT_TEXT || c.output)
@@ -143,6 +180,7 @@ int cli_stun(int argc, char **argv)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);
 out:
+	dashboard_free(dash);
 	np_ctx_dispose(&ctx);
 	obs_log_dispose(&log);
 	np_loop_free(loop);

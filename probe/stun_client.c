@@ -302,6 +302,7 @@ void stun_sock_free(struct stun_sock *s)
 	np_timer_stop(s->ctx->loop, &s->conn_timer);
 	np_loop_del_fd(s->ctx->loop, s->fd);
 	s->stray_cb = NULL;
+	s->raw_cb = NULL;
 	s->conn_cb = NULL;
 	s->dead = 1;
 	if (s->busy == 0)
@@ -333,6 +334,12 @@ void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg)
 {
 	s->stray_cb = cb;
 	s->stray_arg = arg;
+}
+
+void stun_sock_set_raw_cb(struct stun_sock *s, stun_raw_cb cb, void *arg)
+{
+	s->raw_cb = cb;
+	s->raw_arg = arg;
 }
 
 void stun_sock_set_framing(struct stun_sock *s, enum stun_framing f)
@@ -510,6 +517,14 @@ static int sock_send(struct stun_sock *s, const uint8_t *buf, size_t len,
 	return stunc_stream_flush(s);
 }
 
+int stun_sock_send_raw(struct stun_sock *s, const uint8_t *buf, size_t len,
+		       const struct sockaddr_storage *dst)
+{
+	if (s->state == CONN_FAILED || s->dead)
+		return NP_EINVAL;
+	return sock_send(s, buf, len, s->transport == NP_UDP ? dst : &s->peer);
+}
+
 static void txn_timer(struct np_loop *loop, void *arg);
 
 void stunc_txn_transmit(struct txn *x)
@@ -601,7 +616,8 @@ int stun_sock_request(struct stun_sock *s, const struct stun_req *req,
 {
 	struct txn *x = NULL;
 	struct stun_enc w;
-	size_t cap = 256 + (size_t)req->padding + req->filler, len;
+	size_t cap = 256 + (size_t)req->padding + req->filler + req->attrs_len,
+	       len;
 	int err;
 
 	if (s->state == CONN_FAILED)
@@ -628,7 +644,10 @@ int stun_sock_request(struct stun_sock *s, const struct stun_req *req,
 	x->max_wait_us = req->max_wait_us ? req->max_wait_us : s->ctx->max_wait_us;
 	x->rto0_us = x->rto_us = np_ctx_rto(s->ctx);
 	np_timer_init(&x->timer, txn_timer, x);
-	stun_tid_random(x->tid);
+	if (req->tid_set)
+		memcpy(x->tid, req->tid, STUN_TID_LEN);
+	else
+		stun_tid_random(x->tid);
 	stun_enc_begin(&w, x->msg, cap, req->method, STUN_REQUEST, x->tid);
 	if (req->change)
 		stun_enc_change_request(&w, req->change);
@@ -654,6 +673,27 @@ int stun_sock_request(struct stun_sock *s, const struct stun_req *req,
 		stun_enc_attr(&w, STUN_ATTR_NATPROBE_FILLER, fill, req->filler);
 		free(fill);
 	}
+	if (req->attrs_len) {
+		/* Whole attributes, so appending keeps the length field right:
+		 * the encoder's header update happens on the next append. */
+		if (req->attrs_len % 4 || req->attrs_len > w.cap - w.len) {
+			free(x->msg);
+			return NP_EINVAL;
+		}
+		memcpy(w.buf + w.len, req->attrs, req->attrs_len);
+		w.len += req->attrs_len;
+		np_put16(w.buf + 2, (uint16_t)(w.len - STUN_HEADER_LEN));
+	}
+	x->req.attrs = NULL;
+	x->req.attrs_len = 0;
+	if (req->key_len > sizeof(req->key)) {
+		free(x->msg);
+		return NP_EINVAL;
+	}
+	if (req->key_len && req->integrity_sha256)
+		stun_enc_integrity_sha256(&w, req->key, req->key_len);
+	else if (req->key_len)
+		stun_enc_integrity(&w, req->key, req->key_len);
 	if (req->fingerprint)
 		stun_enc_fingerprint(&w);
 	err = stun_enc_end(&w, &len);

@@ -22,6 +22,7 @@
 #include "obs.h"
 
 struct ssl_ctx_st;
+struct stun_msg;
 
 /* What every probe of one run shares: the loop, the log, the RTT estimate. */
 struct np_ctx {
@@ -63,6 +64,28 @@ struct stun_req {
 	 * makes the request (not the response) large. */
 	uint16_t filler;
 	int fingerprint;           /* add FINGERPRINT */
+	/* Pre-encoded attributes (headers and padding included, e.g. built
+	 * with stun_enc_* into a scratch message), appended after the ones
+	 * above; borrowed during stun_sock_request only. */
+	const uint8_t *attrs;
+	size_t attrs_len;
+	/* The transaction ID to use when tid_set (XOR-PEER-ADDRESS of an IPv6
+	 * peer in attrs is XORed with it); a random one otherwise. */
+	int tid_set;
+	uint8_t tid[12];
+	/* Long-term or short-term key (RFC 8489 §9): when key_len > 0 the
+	 * request carries MESSAGE-INTEGRITY-SHA256 (integrity_sha256) or
+	 * MESSAGE-INTEGRITY, and the response's integrity is checked with the
+	 * key: its observation then has err 0 (verified),
+	 * NP_ESTUN_NOINTEGRITY or NP_ESTUN_INTEGRITY, and says so in text. */
+	uint8_t key[32];
+	size_t key_len;
+	int integrity_sha256;
+	/* Called with the decoded response (borrowed, valid during the call)
+	 * and the integrity result just before the done callback, with its
+	 * arg, for attributes an observation does not carry. */
+	void (*on_msg)(struct stun_sock *s, const struct stun_msg *m,
+		       int integrity, void *arg);
 	int max_tries;             /* 0: ctx default */
 	uint32_t max_wait_us;      /* 0: ctx default */
 	char test[OBS_NAME];       /* label for the observations */
@@ -99,6 +122,20 @@ size_t stun_sock_pending(const struct stun_sock *s);
 typedef void (*stun_stray_cb)(struct stun_sock *s, const struct obs *o,
 			      void *arg);
 void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg);
+/* Called for what is not STUN on the socket, and for STUN indications
+ * that matched nothing (after they are recorded), with the raw bytes
+ * (borrowed for the call): TURN's Data indications and ChannelData
+ * (RFC 8656 §11, §12). While it is set, non-STUN datagrams are passed here
+ * instead of being recorded as malformed, and a stream accepts ChannelData
+ * frames (first byte 0x40-0x4F, 4-byte header, padded to 4, §12.5). */
+typedef void (*stun_raw_cb)(struct stun_sock *s, const uint8_t *buf,
+			    size_t len, const struct sockaddr_storage *src,
+			    void *arg);
+void stun_sock_set_raw_cb(struct stun_sock *s, stun_raw_cb cb, void *arg);
+/* Sends bytes as they are (an indication, ChannelData): to dst over UDP,
+ * on the connection otherwise (queued until it is up). */
+int stun_sock_send_raw(struct stun_sock *s, const uint8_t *buf, size_t len,
+		       const struct sockaddr_storage *dst);
 /* How messages are delimited on a stream: RFC 8489 §6.2.2 (STUN's own
  * length field, the default) or RFC 4571 (16-bit length prefix, ICE-TCP). */
 enum stun_framing { STUN_FRAMING_STUN = 0, STUN_FRAMING_RFC4571 = 1 };

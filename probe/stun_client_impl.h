@@ -60,6 +60,8 @@ struct stun_sock {
 	size_t ntxn;
 	stun_stray_cb stray_cb;
 	void *stray_arg;
+	stun_raw_cb raw_cb;
+	void *raw_arg;
 	enum stun_framing framing;
 	/* A callback may free the socket it was called from: the free is
 	 * then deferred until the entry point that called it unwinds. */

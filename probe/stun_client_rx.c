@@ -95,10 +95,14 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 	struct txn *x = NULL;
 	struct obs o, *r;
 	uint64_t now;
-	int err;
+	int err, integrity = 0;
 
 	/* RFC 7983 §7: STUN starts with 0..3. Classic RFC 3489 servers send
 	 * no magic cookie, so the cookie is not required here. */
+	if (len > 0 && buf[0] > 3 && s->raw_cb) {
+		s->raw_cb(s, buf, len, src, s->raw_arg);
+		return;
+	}
 	if (len < STUN_HEADER_LEN || buf[0] > 3) {
 		record_malformed(s, buf, len, src, "not a STUN message");
 		return;
@@ -136,6 +140,8 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 		rec = np_ctx_record(s->ctx, &o);
 		if (s->stray_cb)
 			s->stray_cb(s, rec ? rec : &o, s->stray_arg);
+		if (m.cls == STUN_INDICATION && s->raw_cb && !s->dead)
+			s->raw_cb(s, buf, len, src, s->raw_arg);
 		return;
 	}
 	{
@@ -166,7 +172,25 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 	o.response_port = x->req.response_port;
 	if (x->attempt == 1)
 		np_ctx_rtt_sample(s->ctx, o.rtt_us);
+	if (x->req.key_len) {
+		/* RFC 8489 §9.2.5: the response is checked with the request's
+		 * key; the verdict is part of the observation (err, and the
+		 * text unless it holds the server's reason phrase). */
+		integrity = stun_check_integrity(&m, x->req.key, x->req.key_len);
+		o.err = integrity;
+		if (!o.text[0])
+			snprintf(o.text, sizeof(o.text), "%s",
+				 integrity == 0 ? "integrity verified" :
+				 integrity == NP_ESTUN_NOINTEGRITY ?
+				 "no MESSAGE-INTEGRITY" :
+				 "MESSAGE-INTEGRITY does not match");
+	}
 	r = np_ctx_record(s->ctx, &o);
+	if (x->req.on_msg) {
+		x->req.on_msg(s, &m, integrity, x->arg);
+		if (s->dead || !x->in_use)
+			return;
+	}
 	stunc_txn_finish(x, r ? r : &o);
 }
 
@@ -294,6 +318,31 @@ static void stream_parse(struct stun_sock *s)
 	while (s->rlen >= 4 && !s->dead) {
 		size_t need = stun_frame_len(s->rbuf, s->rlen);
 
+		if (s->rbuf[0] >= 0x40 && s->rbuf[0] <= 0x4F && s->raw_cb) {
+			/* RFC 8656 §12.5: ChannelData on a stream is padded
+			 * to a multiple of 4; the length field is not. */
+			need = 4 + (((size_t)np_get16(s->rbuf + 2) + 3) & ~(size_t)3);
+			if (need > sizeof(s->rbuf)) {
+				record_malformed(s, s->rbuf, s->rlen, &s->peer,
+						 "ChannelData longer than we accept on a stream");
+				s->rlen = 0;
+				stunc_conn_fail(s, NP_ESTUN_BADLEN, "oversized ChannelData on the stream");
+				stunc_fail_all(s, OBS_ERROR, NP_ESTUN_BADLEN,
+					       "oversized ChannelData on the stream");
+				return;
+			}
+			if (s->rlen < need)
+				return;
+			{
+				uint8_t msg[STREAM_BUF];
+
+				memcpy(msg, s->rbuf, need);
+				memmove(s->rbuf, s->rbuf + need, s->rlen - need);
+				s->rlen -= need;
+				s->raw_cb(s, msg, need, &s->peer, s->raw_arg);
+			}
+			continue;
+		}
 		if (s->rbuf[0] > 3) {
 			record_malformed(s, s->rbuf, s->rlen, &s->peer,
 					 "stream does not carry STUN framing");

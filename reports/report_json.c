@@ -4,6 +4,7 @@
  * so scripts can rely on the shape.
  */
 #include "report.h"
+#include "report_capture.h"
 #include "report_nat.h"
 
 #include <errno.h>
@@ -90,6 +91,8 @@ int report_json(const struct findings *fs, FILE *out)
 	json_object_set_new(root, "results", results_json(fs));
 	if (fs->nat)
 		report_nat_json(fs->nat, root);
+	if (fs->capture)
+		report_capture_json(fs->capture, root);
 	json_object_set_new(root, "findings", report_findings_json(fs));
 	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
 		err = -EIO;

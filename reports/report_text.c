@@ -3,6 +3,7 @@
  * with their remedies. Reads the same field table as the JSON report.
  */
 #include "report.h"
+#include "report_capture.h"
 #include "report_nat.h"
 
 #include <errno.h>
@@ -88,6 +89,8 @@ int report_text(const struct findings *fs, FILE *out)
 {
 	if (fs->nat) {
 		report_nat_text(fs->nat, out);
+	} else if (fs->capture) {
+		report_capture_text(fs->capture, out);
 	} else {
 		for (size_t i = 0; i < fs->nstun; i++) {
 			if (i)
