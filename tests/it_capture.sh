@@ -49,7 +49,8 @@ done
 # retransmit) and responses in the event log with what tshark decodes from
 # the capture; prints a summary, exit 1 on a mismatch.
 tids() {
-	tshark -r "$2" -Y stun -T fields -e stun.type -e stun.id \
+	tshark -r "$2" -d tcp.port==3479,stun -d udp.port==3479,stun \
+		-Y stun -T fields -e stun.type -e stun.id \
 		-e ip.src -e ip.dst >"$tmp/tshark.txt" 2>"$tmp/tshark.err" || {
 		cat "$tmp/tshark.err"; return 1; }
 	$PY - "$1" "$tmp/tshark.txt" "${3:-udp}" <<'PYEOF'
