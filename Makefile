@@ -134,9 +134,12 @@ demo: deps
 	$(MAKE) all
 	sh fixtures/lab/demo.sh
 
+MANDIR  ?= $(PREFIX)/share/man
+
 install: natprobe
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 natprobe $(DESTDIR)$(BINDIR)/natprobe
+	install -m 644 reports/natprobe.1 $(DESTDIR)$(MANDIR)/man1/natprobe.1
 
 clean:
 	rm -rf build build-asan natprobe
