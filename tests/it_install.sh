@@ -17,7 +17,7 @@ if [ ! -f "$man" ]; then
 	bad "man page not installed at $man"
 elif ! command -v groff >/dev/null 2>&1; then
 	echo "SKIP: groff missing, man page not rendered"
-elif groff -man -Tutf8 -ww "$man" 2>"$tmp/warn" | grep -q "EXIT STATUS" && [ ! -s "$tmp/warn" ]; then
+elif groff -man -Tascii -P-bcu -ww "$man" 2>"$tmp/warn" | grep -q "EXIT STATUS" && [ ! -s "$tmp/warn" ]; then
 	ok "man page installed and renders without warnings"
 else
 	bad "man page rendering"; cat "$tmp/warn"
