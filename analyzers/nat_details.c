@@ -45,11 +45,6 @@ void nat_tcp_tls(const struct obs_log *log, struct nat_family *nf)
 	}
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 void nat_ports(const struct obs_log *log, struct nat_family *nf)
 {
 	unsigned preserved = 0, parity = 0, n = 0;
@@ -128,7 +123,6 @@ void nat_ports(const struct obs_log *log, struct nat_family *nf)
 			nf->delta_dest = p[1] - p[0];
 		}
 	}
-	(void)cmp_int;
 }
 
 void nat_sizes(const struct obs_log *log, struct nat_family *nf)

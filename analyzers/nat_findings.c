@@ -50,15 +50,6 @@ static void names(struct nat_family *nf)
 	snprintf(nf->meaning, sizeof(nf->meaning), "%s", meaning);
 }
 
-static struct finding *add(struct findings *fs, const char *id,
-			   enum severity sev, const struct nat_family *nf)
-{
-	struct finding *f = findings_add(fs, id, sev);
-
-	(void)nf;
-	return f;
-}
-
 static void copy_ev(struct finding *f, const struct nat_verdict *v)
 {
 	for (size_t i = 0; i < v->nevidence; i++)
@@ -77,7 +68,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		int other = nf->tcp == TRI_YES || nf->tls == TRI_YES ||
 			    nf->tls443 == TRI_YES;
 
-		f = add(fs, other ? "udp-blocked" : "server-unreachable", SEV_ERROR, nf);
+		f = findings_add(fs, other ? "udp-blocked" : "server-unreachable", SEV_ERROR);
 		if (!f)
 			return;
 		snprintf(f->title, sizeof(f->title), other ?
@@ -102,7 +93,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		return;
 	if (nf->mapping.value == NB_APD || nf->mapping.value == NB_AD ||
 	    nf->mapping.value == NB_DEPENDENT) {
-		f = add(fs, "symmetric-nat", SEV_WARNING, nf);
+		f = findings_add(fs, "symmetric-nat", SEV_WARNING);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: symmetric NAT (%s mapping)", fam,
@@ -115,11 +106,11 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 	}
 	if (nf->server_mode == SERVER_NO_5780 || nf->server_mode == SERVER_IGNORES_CHANGE ||
 	    nf->server_mode == SERVER_LIES || nf->server_mode == SERVER_PORT_ONLY) {
-		f = add(fs, nf->server_mode == SERVER_LIES ? "server-inconsistent" :
+		f = findings_add(fs, nf->server_mode == SERVER_LIES ? "server-inconsistent" :
 			nf->server_mode == SERVER_IGNORES_CHANGE ? "server-ignores-change" :
 			nf->server_mode == SERVER_PORT_ONLY ? "server-one-address" :
 			"server-no-rfc5780", nf->server_mode == SERVER_PORT_ONLY ?
-			SEV_INFO : SEV_WARNING, nf);
+			SEV_INFO : SEV_WARNING);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: %s cannot run every RFC 5780 test", fam, nf->server);
@@ -132,7 +123,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		}
 	}
 	if (nf->hairpinning.value == NB_NONE) {
-		f = add(fs, "no-hairpinning", SEV_INFO, nf);
+		f = findings_add(fs, "no-hairpinning", SEV_INFO);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: the NAT does not hairpin", fam);
@@ -143,7 +134,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		}
 	}
 	if (nf->alg == TRI_YES) {
-		f = add(fs, "alg-rewrite", SEV_WARNING, nf);
+		f = findings_add(fs, "alg-rewrite", SEV_WARNING);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: a middlebox rewrites addresses inside STUN (ALG)", fam);
@@ -154,7 +145,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		}
 	}
 	if ((nf->fail_out && nf->fail_out <= 1500) || (nf->fail_in && nf->fail_in <= 1500)) {
-		f = add(fs, "large-datagrams-dropped", SEV_WARNING, nf);
+		f = findings_add(fs, "large-datagrams-dropped", SEV_WARNING);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: UDP datagrams above %u bytes are dropped", fam,
@@ -167,7 +158,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		}
 	}
 	if (nf->lifetime_tested == 1 && nf->lifetime_high_s && nf->lifetime_high_s < 60) {
-		f = add(fs, "short-binding-lifetime", SEV_WARNING, nf);
+		f = findings_add(fs, "short-binding-lifetime", SEV_WARNING);
 		if (f) {
 			unsigned keep = nf->lifetime_low_s > 1 ? nf->lifetime_low_s / 2 : 1;
 
@@ -183,7 +174,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 		}
 	}
 	if (nf->double_nat == TRI_YES) {
-		f = add(fs, "double-nat", SEV_WARNING, nf);
+		f = findings_add(fs, "double-nat", SEV_WARNING);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "%s: more than one NAT on the path (carrier-grade or double NAT)", fam);
@@ -194,7 +185,7 @@ static void family_findings(const struct obs_log *log, struct nat_family *nf,
 	}
 	if (nf->family == AF_INET6 && nf->nat == TRI_NO &&
 	    (nf->filtering.value == NB_APD || nf->filtering.value == NB_AD)) {
-		f = add(fs, "ipv6-firewall", SEV_INFO, nf);
+		f = findings_add(fs, "ipv6-firewall", SEV_INFO);
 		if (f) {
 			snprintf(f->title, sizeof(f->title),
 				 "IPv6: no NAT, but a stateful firewall filters %s",

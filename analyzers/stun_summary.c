@@ -323,7 +323,7 @@ static void leg_finding(struct findings *fs, const struct stun_result *r)
 void stun_summarize(const struct obs_log *log, int required_family,
 		    struct findings *fs)
 {
-	static struct acc acc[STUN_RESULTS_MAX];
+	struct acc acc[STUN_RESULTS_MAX];
 	size_t ok = 0, failed_required = 0, legs = 0;
 
 	memset(fs, 0, sizeof(*fs));

@@ -532,7 +532,6 @@ void stunc_txn_transmit(struct txn *x)
 	struct stun_sock *s = x->sock;
 	struct np_ctx *ctx = s->ctx;
 	uint64_t now = np_loop_update_now(ctx->loop);
-	uint64_t elapsed = x->attempt ? now - x->first_us : 0;
 	uint64_t deadline;
 	struct obs o;
 	int err;
@@ -572,7 +571,6 @@ void stunc_txn_transmit(struct txn *x)
 	o.err = err;
 	if (err)
 		snprintf(o.text, sizeof(o.text), "send failed: %s", np_strerror(err));
-	(void)elapsed;
 	np_ctx_record(ctx, &o);
 	x->rto_us *= 2;
 	if (ctx->rto_max_us && x->rto_us > ctx->rto_max_us)
