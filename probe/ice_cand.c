@@ -14,6 +14,7 @@
 
 #include "ice_cand.h"
 #include "np_err.h"
+#include "np_tok.h"
 
 static const char *const reject_text[] = {
 #define ICE_REJECT_TEXT(name, text) text,
@@ -305,59 +306,6 @@ void ice_cand_prflx(struct ice_cand *out, const struct ice_cand *like,
 
 /* The text form (RFC 8839 §5.1) -------------------------------------- */
 
-/* A slice of the input: [p, end). */
-struct tok {
-	const char *p;
-	const char *end;
-};
-
-static size_t tok_len(struct tok t)
-{
-	return (size_t)(t.end - t.p);
-}
-
-static int tok_is(struct tok t, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return tok_len(t) == n && memcmp(t.p, lit, n) == 0;
-}
-
-static int tok_icase(struct tok t, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return tok_len(t) == n && strncasecmp(t.p, lit, n) == 0;
-}
-
-/* Takes the next space-separated token from *line; 0 if none is left. */
-static int tok_next(struct tok *line, struct tok *out)
-{
-	while (line->p < line->end && (*line->p == ' ' || *line->p == '\t'))
-		line->p++;
-	out->p = line->p;
-	while (line->p < line->end && *line->p != ' ' && *line->p != '\t')
-		line->p++;
-	out->end = line->p;
-	return out->p != out->end;
-}
-
-/* 1..maxdig decimal digits. */
-static int tok_uint(struct tok t, size_t maxdig, uint64_t *v)
-{
-	const char *p;
-
-	if (tok_len(t) < 1 || tok_len(t) > maxdig)
-		return 0;
-	*v = 0;
-	for (p = t.p; p < t.end; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		*v = *v * 10 + (uint64_t)(*p - '0');
-	}
-	return 1;
-}
-
 int ice_chars_ok(const char *s, size_t len, size_t min, size_t max)
 {
 	size_t i;
@@ -373,12 +321,12 @@ int ice_chars_ok(const char *s, size_t len, size_t min, size_t max)
 
 /* An FQDN (RFC 1035 labels; "_" tolerated) such as an mDNS
  * "1f4712db-ea17-4bcf-a596-105139dfd8bf.local". */
-static int is_hostname(struct tok t)
+static int is_hostname(struct np_tok t)
 {
 	const char *p;
 	size_t label = 0;
 
-	if (tok_len(t) < 1 || tok_len(t) > ICE_HOSTNAME_MAX)
+	if (np_tok_len(t) < 1 || np_tok_len(t) > ICE_HOSTNAME_MAX)
 		return 0;
 	for (p = t.p; p < t.end; p++) {
 		if (*p == '.') {
@@ -397,17 +345,17 @@ static int is_hostname(struct tok t)
 }
 
 /* An IP literal into ss (port 0), through a bounded NUL-ended copy. */
-static int parse_ip(struct tok t, struct sockaddr_storage *ss)
+static int parse_ip(struct np_tok t, struct sockaddr_storage *ss)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
 
 	memset(ss, 0, sizeof(*ss));
-	if (tok_len(t) < 2 || tok_len(t) >= sizeof(buf))
+	if (np_tok_len(t) < 2 || np_tok_len(t) >= sizeof(buf))
 		return 0;
-	memcpy(buf, t.p, tok_len(t));
-	buf[tok_len(t)] = 0;
+	memcpy(buf, t.p, np_tok_len(t));
+	buf[np_tok_len(t)] = 0;
 	if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		return 1;
@@ -429,19 +377,19 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 }
 
 /* Records the failure and the token it is about; returns NP_EINVAL. */
-static int bad(enum ice_cand_err e, struct tok t, const char *s,
+static int bad(enum ice_cand_err e, struct np_tok t, const char *s,
 	       enum ice_cand_err *why, size_t *at, size_t *at_len)
 {
 	*why = e;
 	*at = (size_t)(t.p - s);
-	*at_len = tok_len(t);
+	*at_len = np_tok_len(t);
 	return NP_EINVAL;
 }
 
 int ice_cand_parse(const char *s, size_t len, struct ice_cand *c,
 		   enum ice_cand_err *why, size_t *at, size_t *at_len)
 {
-	struct tok line = { s, s + len }, t, v;
+	struct np_tok line = { s, s + len }, t, v;
 	uint64_t n;
 	int known = 1;
 
@@ -450,82 +398,82 @@ int ice_cand_parse(const char *s, size_t len, struct ice_cand *c,
 	*at = *at_len = 0;
 #define BAD(e, tk) bad(ICE_CAND_ERR_##e, tk, s, why, at, at_len)
 	/* foundation = 1*32ice-char */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (!ice_chars_ok(t.p, tok_len(t), 1, ICE_FOUNDATION_MAX))
+	if (!ice_chars_ok(t.p, np_tok_len(t), 1, ICE_FOUNDATION_MAX))
 		return BAD(FOUNDATION, t);
-	memcpy(c->foundation, t.p, tok_len(t));
+	memcpy(c->foundation, t.p, np_tok_len(t));
 	/* component-id = 1*3DIGIT, 1..256 (RFC 8445 §5.1.2.1) */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (!tok_uint(t, 3, &n) || n < 1 || n > 256)
+	if (!np_tok_uint(t, 3, &n) || n < 1 || n > 256)
 		return BAD(COMPONENT, t);
 	c->component = (uint16_t)n;
 	/* transport = "UDP" / transport-extension, case-insensitive */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (tok_icase(t, "udp"))
+	if (np_tok_icase(t, "udp"))
 		c->transport = NP_UDP;
-	else if (tok_icase(t, "tcp"))
+	else if (np_tok_icase(t, "tcp"))
 		c->transport = NP_TCP;
 	else
 		known = 0;
 	/* priority = 1*10DIGIT, 1..2^31-1 (RFC 8445 §5.1.2) */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (!tok_uint(t, 10, &n) || n < 1 || n > 0x7fffffffu)
+	if (!np_tok_uint(t, 10, &n) || n < 1 || n > 0x7fffffffu)
 		return BAD(PRIORITY, t);
 	c->priority = (uint32_t)n;
 	/* connection-address = IP4 / IP6 / FQDN */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
 	if (!parse_ip(t, &c->addr)) {
 		if (!is_hostname(t))
 			return BAD(ADDRESS, t);
-		memcpy(c->hostname, t.p, tok_len(t));
+		memcpy(c->hostname, t.p, np_tok_len(t));
 	}
 	/* port */
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (!tok_uint(t, 5, &n) || n > 65535)
+	if (!np_tok_uint(t, 5, &n) || n > 65535)
 		return BAD(PORT, t);
 	c->port = (uint16_t)n;
 	set_port(&c->addr, c->port);
 	/* "typ" SP cand-type */
-	if (!tok_next(&line, &t) || !tok_is(t, "typ"))
+	if (!np_tok_next(&line, &t) || !np_tok_is(t, "typ"))
 		return BAD(SYNTAX, t);
-	if (!tok_next(&line, &t))
+	if (!np_tok_next(&line, &t))
 		return BAD(SYNTAX, t);
-	if (tok_is(t, "host"))
+	if (np_tok_is(t, "host"))
 		c->type = ICE_HOST;
-	else if (tok_is(t, "srflx"))
+	else if (np_tok_is(t, "srflx"))
 		c->type = ICE_SRFLX;
-	else if (tok_is(t, "prflx"))
+	else if (np_tok_is(t, "prflx"))
 		c->type = ICE_PRFLX;
-	else if (tok_is(t, "relay"))
+	else if (np_tok_is(t, "relay"))
 		c->type = ICE_RELAY;
 	else
 		return BAD(TYPE, t);
 	/* [raddr] [rport] *(extension-att-name SP extension-att-value) */
-	while (tok_next(&line, &t)) {
-		if (!tok_next(&line, &v))
-			return tok_is(t, "raddr") ? BAD(RADDR, t)
-			     : tok_is(t, "rport") ? BAD(RPORT, t)
-			     : tok_is(t, "tcptype") ? BAD(TCPTYPE, t)
+	while (np_tok_next(&line, &t)) {
+		if (!np_tok_next(&line, &v))
+			return np_tok_is(t, "raddr") ? BAD(RADDR, t)
+			     : np_tok_is(t, "rport") ? BAD(RPORT, t)
+			     : np_tok_is(t, "tcptype") ? BAD(TCPTYPE, t)
 			     : BAD(EXTENSION, t);
-		if (tok_is(t, "raddr")) {
+		if (np_tok_is(t, "raddr")) {
 			if (!parse_ip(v, &c->related))
 				return BAD(RADDR, v);
-		} else if (tok_is(t, "rport")) {
-			if (!tok_uint(v, 5, &n) || n > 65535)
+		} else if (np_tok_is(t, "rport")) {
+			if (!np_tok_uint(v, 5, &n) || n > 65535)
 				return BAD(RPORT, v);
 			set_port(&c->related, (uint16_t)n);
-		} else if (tok_is(t, "tcptype")) {
-			if (tok_is(v, "active"))
+		} else if (np_tok_is(t, "tcptype")) {
+			if (np_tok_is(v, "active"))
 				c->tcptype = ICE_TCP_ACTIVE;
-			else if (tok_is(v, "passive"))
+			else if (np_tok_is(v, "passive"))
 				c->tcptype = ICE_TCP_PASSIVE;
-			else if (tok_is(v, "so"))
+			else if (np_tok_is(v, "so"))
 				c->tcptype = ICE_TCP_SO;
 			else
 				return BAD(TCPTYPE, v);
@@ -535,7 +483,7 @@ int ice_cand_parse(const char *s, size_t len, struct ice_cand *c,
 	if (c->transport == NP_UDP)
 		c->tcptype = ICE_TCP_NONE;
 	else if (known && c->tcptype == ICE_TCP_NONE)
-		return BAD(TCPTYPE, ((struct tok){ s, s + len }));
+		return BAD(TCPTYPE, ((struct np_tok){ s, s + len }));
 #undef BAD
 	return known;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "np_err.h"
+#include "np_tok.h"
 #include "sdp.h"
 
 static const char *const err_names[] = {
@@ -58,44 +59,12 @@ void sdp_free(struct sdp *s)
 	free(s);
 }
 
-/* A slice of the input: [p, end). */
-struct tok {
-	const char *p;
-	const char *end;
-};
-
-static size_t tok_len(struct tok t)
-{
-	return (size_t)(t.end - t.p);
-}
-
-static int tok_is(struct tok t, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return tok_len(t) == n && memcmp(t.p, lit, n) == 0;
-}
-
-/* Takes the next space-separated token from *line; 0 if none is left. */
-static int tok_next(struct tok *line, struct tok *out)
-{
-	while (line->p < line->end && (*line->p == ' ' || *line->p == '\t'))
-		line->p++;
-	if (line->p == line->end)
-		return 0;
-	out->p = line->p;
-	while (line->p < line->end && *line->p != ' ' && *line->p != '\t')
-		line->p++;
-	out->end = line->p;
-	return 1;
-}
-
 /* Fills err with kind, line and a sentence quoting at most 60 bytes of the
  * token; returns NP_EINVAL so that callers can `return fail(...)`. */
 static int fail(struct sdp_error *err, enum sdp_err kind, unsigned line,
-		struct tok t)
+		struct np_tok t)
 {
-	size_t n = tok_len(t);
+	size_t n = np_tok_len(t);
 	size_t i;
 	char q[64];
 
@@ -109,46 +78,30 @@ static int fail(struct sdp_error *err, enum sdp_err kind, unsigned line,
 	err->kind = kind;
 	err->line = line;
 	snprintf(err->text, sizeof(err->text), "line %u: %s: \"%s\"%s", line,
-		 sdp_errtext(kind), q, tok_len(t) > 60 ? "..." : "");
+		 sdp_errtext(kind), q, np_tok_len(t) > 60 ? "..." : "");
 	return NP_EINVAL;
-}
-
-/* Reads 1..maxdig decimal digits; 0 on anything else. */
-static int tok_uint(struct tok t, size_t maxdig, uint64_t *v)
-{
-	const char *p;
-
-	if (tok_len(t) < 1 || tok_len(t) > maxdig)
-		return 0;
-	*v = 0;
-	for (p = t.p; p < t.end; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		*v = *v * 10 + (uint64_t)(*p - '0');
-	}
-	return 1;
 }
 
 /* A candidate value (after "candidate:"); ice_cand_parse names the
  * field, which maps onto SDP_ERR_CAND_* in the same order. */
-static int cand_parse(struct tok line, struct ice_cand *c,
+static int cand_parse(struct np_tok line, struct ice_cand *c,
 		      struct sdp_error *err, unsigned ln)
 {
 	enum ice_cand_err why;
 	size_t at, at_len;
-	int rc = ice_cand_parse(line.p, tok_len(line), c, &why, &at, &at_len);
+	int rc = ice_cand_parse(line.p, np_tok_len(line), c, &why, &at, &at_len);
 
 	if (rc >= 0)
 		return rc;
 	return fail(err, (enum sdp_err)(SDP_ERR_CAND_SYNTAX + why -
 					ICE_CAND_ERR_SYNTAX),
-		    ln, (struct tok){ line.p + at, line.p + at + at_len });
+		    ln, (struct np_tok){ line.p + at, line.p + at + at_len });
 }
 
 int sdp_parse_candidate(const char *s, size_t len, struct ice_cand *c,
 			struct sdp_error *err)
 {
-	struct tok line = { s, s + len };
+	struct np_tok line = { s, s + len };
 
 	if (len > SDP_MAX_LINE)
 		return fail(err, SDP_ERR_LINE_TOO_LONG, 0, line);
@@ -179,17 +132,17 @@ static int hexval(char c)
 }
 
 /* "sha-256 AB:CD:..." (RFC 8122 §5). */
-static int parse_fingerprint(struct tok val, char *alg, uint8_t *fp,
+static int parse_fingerprint(struct np_tok val, char *alg, uint8_t *fp,
 			     size_t *fp_len, struct sdp_error *err, unsigned ln)
 {
-	struct tok a, h, rest;
+	struct np_tok a, h, rest;
 	const char *p;
 	size_t i, n = 0;
 
-	if (!tok_next(&val, &a) || !tok_next(&val, &h) ||
-	    tok_next(&val, &rest) || tok_len(a) > 15)
+	if (!np_tok_next(&val, &a) || !np_tok_next(&val, &h) ||
+	    np_tok_next(&val, &rest) || np_tok_len(a) > 15)
 		return fail(err, SDP_ERR_BAD_FINGERPRINT, ln, val);
-	for (i = 0; i < tok_len(a); i++)
+	for (i = 0; i < np_tok_len(a); i++)
 		alg[i] = (char)((a.p[i] >= 'A' && a.p[i] <= 'Z') ? a.p[i] + 32
 								 : a.p[i]);
 	alg[i] = 0;
@@ -215,10 +168,10 @@ static int parse_fingerprint(struct tok val, char *alg, uint8_t *fp,
 
 /* One attribute, name[:value], at session level (m == NULL) or in m. */
 static int attribute(struct sdp *s, struct sess *ss, struct sdp_media *m,
-		     struct tok a, struct sdp_error *err, unsigned ln)
+		     struct np_tok a, struct sdp_error *err, unsigned ln)
 {
-	struct tok name = a, val = { a.end, a.end }, t;
-	const char *colon = memchr(a.p, ':', tok_len(a));
+	struct np_tok name = a, val = { a.end, a.end }, t;
+	const char *colon = memchr(a.p, ':', np_tok_len(a));
 	char *ufrag = m ? m->ufrag : ss->ufrag, *pwd = m ? m->pwd : ss->pwd;
 	int rc;
 
@@ -226,7 +179,7 @@ static int attribute(struct sdp *s, struct sess *ss, struct sdp_media *m,
 		name.end = colon;
 		val.p = colon + 1;
 	}
-	if (tok_is(name, "candidate")) {
+	if (np_tok_is(name, "candidate")) {
 		if (!m)
 			return 0; /* only meaningful per m-line (RFC 8839 §5.1) */
 		if (m->ncands == SDP_MAX_CANDS)
@@ -238,83 +191,83 @@ static int attribute(struct sdp *s, struct sess *ss, struct sdp_media *m,
 			m->ncands++;
 		else
 			m->nignored++;
-	} else if (tok_is(name, "ice-ufrag")) {
-		if (!ice_chars_ok(val.p, tok_len(val), SDP_UFRAG_MIN, SDP_CRED_MAX))
+	} else if (np_tok_is(name, "ice-ufrag")) {
+		if (!ice_chars_ok(val.p, np_tok_len(val), SDP_UFRAG_MIN, SDP_CRED_MAX))
 			return fail(err, SDP_ERR_BAD_UFRAG, ln, val);
-		memcpy(ufrag, val.p, tok_len(val));
-		ufrag[tok_len(val)] = 0;
-	} else if (tok_is(name, "ice-pwd")) {
-		if (!ice_chars_ok(val.p, tok_len(val), SDP_PWD_MIN, SDP_CRED_MAX))
+		memcpy(ufrag, val.p, np_tok_len(val));
+		ufrag[np_tok_len(val)] = 0;
+	} else if (np_tok_is(name, "ice-pwd")) {
+		if (!ice_chars_ok(val.p, np_tok_len(val), SDP_PWD_MIN, SDP_CRED_MAX))
 			return fail(err, SDP_ERR_BAD_PWD, ln, val);
-		memcpy(pwd, val.p, tok_len(val));
-		pwd[tok_len(val)] = 0;
-	} else if (tok_is(name, "ice-options")) {
-		while (tok_next(&val, &t))
-			if (tok_is(t, "trickle"))
+		memcpy(pwd, val.p, np_tok_len(val));
+		pwd[np_tok_len(val)] = 0;
+	} else if (np_tok_is(name, "ice-options")) {
+		while (np_tok_next(&val, &t))
+			if (np_tok_is(t, "trickle"))
 				*(m ? &m->trickle : &ss->trickle) = 1;
-	} else if (tok_is(name, "fingerprint")) {
+	} else if (np_tok_is(name, "fingerprint")) {
 		return m ? parse_fingerprint(val, m->fp_alg, m->fp, &m->fp_len,
 					     err, ln)
 			 : parse_fingerprint(val, ss->fp_alg, ss->fp,
 					     &ss->fp_len, err, ln);
-	} else if (tok_is(name, "setup")) {
+	} else if (np_tok_is(name, "setup")) {
 		enum sdp_setup v;
 
 		for (v = SDP_SETUP_ACTIVE; v <= SDP_SETUP_HOLDCONN; v++)
-			if (tok_is(val, setup_names[v]))
+			if (np_tok_is(val, setup_names[v]))
 				break;
 		if (v > SDP_SETUP_HOLDCONN)
 			return fail(err, SDP_ERR_BAD_SETUP, ln, val);
 		*(m ? &m->setup : &ss->setup) = v;
-	} else if (tok_is(name, "mid") && m) {
-		if (tok_len(val) < 1 || tok_len(val) > SDP_MID_MAX ||
-		    memchr(val.p, ' ', tok_len(val)))
+	} else if (np_tok_is(name, "mid") && m) {
+		if (np_tok_len(val) < 1 || np_tok_len(val) > SDP_MID_MAX ||
+		    memchr(val.p, ' ', np_tok_len(val)))
 			return fail(err, SDP_ERR_BAD_MID, ln, val);
-		memcpy(m->mid, val.p, tok_len(val));
-		m->mid[tok_len(val)] = 0;
-	} else if (tok_is(name, "rtcp-mux") && m) {
+		memcpy(m->mid, val.p, np_tok_len(val));
+		m->mid[np_tok_len(val)] = 0;
+	} else if (np_tok_is(name, "rtcp-mux") && m) {
 		m->rtcp_mux = 1;
-	} else if (tok_is(name, "end-of-candidates") && m) {
+	} else if (np_tok_is(name, "end-of-candidates") && m) {
 		m->end_of_candidates = 1;
-	} else if (tok_is(name, "group") && !m && tok_next(&val, &t) &&
-		   tok_is(t, "BUNDLE")) {
-		while (tok_next(&val, &t) && s->nbundle < SDP_MAX_MEDIA) {
-			if (tok_len(t) > SDP_MID_MAX)
+	} else if (np_tok_is(name, "group") && !m && np_tok_next(&val, &t) &&
+		   np_tok_is(t, "BUNDLE")) {
+		while (np_tok_next(&val, &t) && s->nbundle < SDP_MAX_MEDIA) {
+			if (np_tok_len(t) > SDP_MID_MAX)
 				return fail(err, SDP_ERR_BAD_MID, ln, t);
-			memcpy(s->bundle[s->nbundle], t.p, tok_len(t));
-			s->bundle[s->nbundle++][tok_len(t)] = 0;
+			memcpy(s->bundle[s->nbundle], t.p, np_tok_len(t));
+			s->bundle[s->nbundle++][np_tok_len(t)] = 0;
 		}
 	}
 	return 0;
 }
 
 /* m=<media> <port>[/<n>] <proto> <fmt> ... */
-static int media_line(struct sdp_media *m, struct tok v,
+static int media_line(struct sdp_media *m, struct np_tok v,
 		      struct sdp_error *err, unsigned ln)
 {
-	struct tok kind, port, proto, f, all = v;
+	struct np_tok kind, port, proto, f, all = v;
 	const char *slash;
 	uint64_t n;
 	size_t used = 0;
 
-	if (!tok_next(&v, &kind) || !tok_next(&v, &port) ||
-	    !tok_next(&v, &proto) || tok_len(kind) >= sizeof(m->kind) ||
-	    tok_len(proto) >= sizeof(m->proto))
+	if (!np_tok_next(&v, &kind) || !np_tok_next(&v, &port) ||
+	    !np_tok_next(&v, &proto) || np_tok_len(kind) >= sizeof(m->kind) ||
+	    np_tok_len(proto) >= sizeof(m->proto))
 		return fail(err, SDP_ERR_BAD_MEDIA, ln, all);
-	slash = memchr(port.p, '/', tok_len(port));
+	slash = memchr(port.p, '/', np_tok_len(port));
 	if (slash)
 		port.end = slash;
-	if (!tok_uint(port, 5, &n) || n > 65535)
+	if (!np_tok_uint(port, 5, &n) || n > 65535)
 		return fail(err, SDP_ERR_BAD_MEDIA, ln, port);
-	memcpy(m->kind, kind.p, tok_len(kind));
+	memcpy(m->kind, kind.p, np_tok_len(kind));
 	m->port = (uint16_t)n;
-	memcpy(m->proto, proto.p, tok_len(proto));
+	memcpy(m->proto, proto.p, np_tok_len(proto));
 	/* The format list only matters to media code; keep what fits. */
-	while (tok_next(&v, &f) && used + tok_len(f) + 1 < sizeof(m->fmt)) {
+	while (np_tok_next(&v, &f) && used + np_tok_len(f) + 1 < sizeof(m->fmt)) {
 		if (used)
 			m->fmt[used++] = ' ';
-		memcpy(m->fmt + used, f.p, tok_len(f));
-		used += tok_len(f);
+		memcpy(m->fmt + used, f.p, np_tok_len(f));
+		used += np_tok_len(f);
 	}
 	return 0;
 }
@@ -339,7 +292,7 @@ static void inherit(struct sdp_media *m, const struct sess *ss)
 int sdp_parse(const char *text, size_t len, struct sdp *s,
 	      struct sdp_error *err)
 {
-	struct tok rest = { text, text + len }, line;
+	struct np_tok rest = { text, text + len }, line;
 	struct sess ss;
 	struct sdp_media *m = NULL;
 	unsigned ln = 0, mline[SDP_MAX_MEDIA];
@@ -351,9 +304,9 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 	if (err)
 		memset(err, 0, sizeof(*err));
 	if (len > SDP_MAX_SIZE)
-		return fail(err, SDP_ERR_TOO_LARGE, 0, (struct tok){ text, text });
+		return fail(err, SDP_ERR_TOO_LARGE, 0, (struct np_tok){ text, text });
 	while (rest.p < rest.end) {
-		const char *nl = memchr(rest.p, '\n', tok_len(rest)), *p;
+		const char *nl = memchr(rest.p, '\n', np_tok_len(rest)), *p;
 
 		line.p = rest.p;
 		line.end = nl ? nl : rest.end;
@@ -361,7 +314,7 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 		ln++;
 		if (line.end > line.p && line.end[-1] == '\r')
 			line.end--;
-		if (tok_len(line) > SDP_MAX_LINE)
+		if (np_tok_len(line) > SDP_MAX_LINE)
 			return fail(err, SDP_ERR_LINE_TOO_LONG, ln, line);
 		for (p = line.p; p < line.end; p++)
 			if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
@@ -369,18 +322,18 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 		if (line.p == line.end)
 			continue;
 		if (!seen++) {
-			s->bare = !(tok_len(line) >= 2 && line.p[0] == 'v' &&
+			s->bare = !(np_tok_len(line) >= 2 && line.p[0] == 'v' &&
 				    line.p[1] == '=');
 			if (s->bare) {
 				s->nmedia = 1;
 				m = &s->media[0];
-			} else if (!tok_is(line, "v=0")) {
+			} else if (!np_tok_is(line, "v=0")) {
 				return fail(err, SDP_ERR_NO_VERSION, ln, line);
 			}
 		}
 		if (s->bare) {
 			/* "a=candidate:..." or "candidate:..." alike */
-			if (tok_len(line) >= 2 && line.p[1] == '=') {
+			if (np_tok_len(line) >= 2 && line.p[1] == '=') {
 				if (line.p[0] != 'a')
 					continue;
 				line.p += 2;
@@ -390,16 +343,16 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 				return rc;
 			continue;
 		}
-		if (tok_len(line) < 2 || line.p[1] != '=' || line.p[0] < 'a' ||
+		if (np_tok_len(line) < 2 || line.p[1] != '=' || line.p[0] < 'a' ||
 		    line.p[0] > 'z')
 			return fail(err, SDP_ERR_BAD_LINE, ln, line);
 		switch (line.p[0]) {
 		case 'o': {
-			struct tok v = { line.p + 2, line.end }, u, id;
+			struct np_tok v = { line.p + 2, line.end }, u, id;
 			uint64_t n;
 
-			if (tok_next(&v, &u) && tok_next(&v, &id) &&
-			    tok_uint(id, 19, &n))
+			if (np_tok_next(&v, &u) && np_tok_next(&v, &id) &&
+			    np_tok_uint(id, 19, &n))
 				s->sess_id = n;
 			break;
 		}
@@ -408,14 +361,14 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 				return fail(err, SDP_ERR_TOO_MANY_MEDIA, ln, line);
 			mline[s->nmedia] = ln;
 			m = &s->media[s->nmedia++];
-			rc = media_line(m, (struct tok){ line.p + 2, line.end },
+			rc = media_line(m, (struct np_tok){ line.p + 2, line.end },
 					err, ln);
 			if (rc)
 				return rc;
 			break;
 		case 'a':
 			rc = attribute(s, &ss, m,
-				       (struct tok){ line.p + 2, line.end },
+				       (struct np_tok){ line.p + 2, line.end },
 				       err, ln);
 			if (rc)
 				return rc;
@@ -433,7 +386,7 @@ int sdp_parse(const char *text, size_t len, struct sdp *s,
 		if ((!m->ufrag[0] || !m->pwd[0]) && (s->bare || m->port != 0))
 			return fail(err, SDP_ERR_NO_CREDENTIALS,
 				    s->bare ? 0 : mline[i],
-				    (struct tok){ m->kind,
+				    (struct np_tok){ m->kind,
 						  m->kind + strlen(m->kind) });
 	}
 	return 0;
