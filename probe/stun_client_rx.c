@@ -285,92 +285,80 @@ static void udp_readable(struct stun_sock *s)
 	}
 }
 
-/* RFC 4571 §2: each packet on the stream is preceded by a 16-bit length
- * (ICE-TCP, RFC 6544 §3.2, uses it for STUN and media alike). */
-static void stream_parse_rfc4571(struct stun_sock *s)
+/*
+ * The frame at the head of a stream's buffer. RFC 8489 §6.2.2: STUN's own
+ * length field delimits messages; RFC 4571 §2 (ICE-TCP, RFC 6544 §3.2):
+ * a 16-bit length precedes each packet; RFC 8656 §12.5: ChannelData on a
+ * stream is padded to a multiple of 4, which its length field does not
+ * count. Sets *need to the frame's whole length (0: too few bytes yet),
+ * *skip to the header bytes before the message, *raw when it goes to the
+ * raw hook, and *what to the words for a frame we must refuse. Returns 0,
+ * or the error that ends the connection (the stream is not STUN).
+ */
+static int frame_at_head(const struct stun_sock *s, size_t *need, size_t *skip,
+			 int *raw, const char **what)
 {
-	while (s->rlen >= 2 && !s->dead) {
-		size_t need = 2 + (size_t)np_get16(s->rbuf);
-		uint8_t msg[STREAM_BUF];
-
-		if (need > sizeof(s->rbuf)) {
-			s->rlen = 0;
-			stunc_conn_fail(s, NP_ESTUN_BADLEN, "RFC 4571 frame longer than we accept");
-			stunc_fail_all(s, OBS_ERROR, NP_ESTUN_BADLEN,
-				 "RFC 4571 frame longer than we accept");
-			return;
+	*need = *skip = 0;
+	*raw = 0;
+	if (s->framing == STUN_FRAMING_RFC4571) {
+		*what = "RFC 4571 frame longer than we accept";
+		if (s->rlen >= 2) {
+			*need = 2 + (size_t)np_get16(s->rbuf);
+			*skip = 2;
 		}
-		if (s->rlen < need)
-			return;
-		memcpy(msg, s->rbuf + 2, need - 2);
-		memmove(s->rbuf, s->rbuf + need, s->rlen - need);
-		s->rlen -= need;
-		handle_message(s, msg, need - 2, &s->peer);
+		return 0;
 	}
+	if (s->rlen < 4)
+		return 0;
+	if (s->rbuf[0] >= 0x40 && s->rbuf[0] <= 0x4F && s->raw_cb) {
+		*what = "ChannelData longer than we accept on a stream";
+		*need = 4 + (((size_t)np_get16(s->rbuf + 2) + 3) & ~(size_t)3);
+		*raw = 1;
+		return 0;
+	}
+	if (s->rbuf[0] > 3) {
+		*what = "server sent bytes that are not STUN (no STUN framing)";
+		return NP_ENOTSTUN;
+	}
+	*what = "STUN message longer than we accept on a stream";
+	*need = stun_frame_len(s->rbuf, s->rlen);
+	return 0;
+}
+
+/* Ends a stream that cannot go on, recording why. */
+static void stream_stop(struct stun_sock *s, int err, const char *what)
+{
+	record_malformed(s, s->rbuf, s->rlen, &s->peer, what);
+	s->rlen = 0;
+	stunc_conn_fail(s, err, what);
+	stunc_fail_all(s, OBS_ERROR, err, what);
 }
 
 static void stream_parse(struct stun_sock *s)
 {
-	if (s->framing == STUN_FRAMING_RFC4571) {
-		stream_parse_rfc4571(s);
-		return;
-	}
-	while (s->rlen >= 4 && !s->dead) {
-		size_t need = stun_frame_len(s->rbuf, s->rlen);
+	while (!s->dead) {
+		uint8_t msg[STREAM_BUF];
+		size_t need, skip;
+		const char *what;
+		int raw, err = frame_at_head(s, &need, &skip, &raw, &what);
 
-		if (s->rbuf[0] >= 0x40 && s->rbuf[0] <= 0x4F && s->raw_cb) {
-			/* RFC 8656 §12.5: ChannelData on a stream is padded
-			 * to a multiple of 4; the length field is not. */
-			need = 4 + (((size_t)np_get16(s->rbuf + 2) + 3) & ~(size_t)3);
-			if (need > sizeof(s->rbuf)) {
-				record_malformed(s, s->rbuf, s->rlen, &s->peer,
-						 "ChannelData longer than we accept on a stream");
-				s->rlen = 0;
-				stunc_conn_fail(s, NP_ESTUN_BADLEN, "oversized ChannelData on the stream");
-				stunc_fail_all(s, OBS_ERROR, NP_ESTUN_BADLEN,
-					       "oversized ChannelData on the stream");
-				return;
-			}
-			if (s->rlen < need)
-				return;
-			{
-				uint8_t msg[STREAM_BUF];
-
-				memcpy(msg, s->rbuf, need);
-				memmove(s->rbuf, s->rbuf + need, s->rlen - need);
-				s->rlen -= need;
-				s->raw_cb(s, msg, need, &s->peer, s->raw_arg);
-			}
-			continue;
-		}
-		if (s->rbuf[0] > 3) {
-			record_malformed(s, s->rbuf, s->rlen, &s->peer,
-					 "stream does not carry STUN framing");
-			s->rlen = 0;
-			stunc_conn_fail(s, NP_ENOTSTUN, "server sent bytes that are not STUN");
-			stunc_fail_all(s, OBS_ERROR, NP_ENOTSTUN,
-				 "server sent bytes that are not STUN");
+		if (err < 0) {
+			stream_stop(s, err, what);
 			return;
 		}
 		if (need > sizeof(s->rbuf)) {
-			record_malformed(s, s->rbuf, s->rlen, &s->peer,
-					 "STUN message longer than we accept on a stream");
-			s->rlen = 0;
-			stunc_conn_fail(s, NP_ESTUN_BADLEN, "oversized STUN message on the stream");
-			stunc_fail_all(s, OBS_ERROR, NP_ESTUN_BADLEN,
-				 "oversized STUN message on the stream");
+			stream_stop(s, NP_ESTUN_BADLEN, what);
 			return;
 		}
 		if (need == 0 || s->rlen < need)
 			return;
-		{
-			uint8_t msg[STREAM_BUF];
-
-			memcpy(msg, s->rbuf, need);
-			memmove(s->rbuf, s->rbuf + need, s->rlen - need);
-			s->rlen -= need;
-			handle_message(s, msg, need, &s->peer);
-		}
+		memcpy(msg, s->rbuf + skip, need - skip);
+		memmove(s->rbuf, s->rbuf + need, s->rlen - need);
+		s->rlen -= need;
+		if (raw)
+			s->raw_cb(s, msg, need, &s->peer, s->raw_arg);
+		else
+			handle_message(s, msg, need - skip, &s->peer);
 	}
 }
 
