@@ -26,15 +26,7 @@ SOCKS=${SOCKS:-16}
 WINDOW=${WINDOW:-256}
 PACED=${PACED:-100000}
 REPEAT=${REPEAT:-3}
-pids=""
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$HERE/lib.sh"
 
 if [ ! -x "$NATPROBE" ]; then
 	echo "bench_serve: no natprobe at $NATPROBE (make first)"; exit 1

@@ -39,11 +39,7 @@ $PY -c "import socket,time
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
 s.bind(('127.0.0.1',$SILENT)); time.sleep(60)" &
 pids="$pids $!"
-i=0
-while [ $i -lt 50 ]; do
-	if $NATPROBE stun -c 1 --timeout 0.2 "stun:127.0.0.1:$P" >/dev/null 2>&1; then break; fi
-	i=$((i + 1)); sleep 0.1
-done
+wait_stun "stun:127.0.0.1:$P"
 
 # tids EVENTS PCAP [TRANSPORT]: compares the Binding requests (sent,
 # retransmit) and responses in the event log with what tshark decodes from

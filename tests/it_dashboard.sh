@@ -35,12 +35,8 @@ pids="$pids $!"
 # in flight until --timeout.
 $PY "$HERE/peers/garbage_server.py" "$SILENT" wrongtid >/dev/null 2>&1 &
 pids="$pids $!"
-i=0
-while [ $i -lt 50 ]; do
-	$NATPROBE stun -c 1 --timeout 0.2 "stun:127.0.0.1:$P" >/dev/null 2>&1 && break
-	i=$((i + 1)); sleep 0.1
-done
-[ $i -lt 50 ] || { echo "FAIL natprobe serve did not come up"; cat "$tmp/serve.log"; exit 1; }
+wait_stun "stun:127.0.0.1:$P" ||
+	{ echo "FAIL natprobe serve did not come up"; cat "$tmp/serve.log"; exit 1; }
 
 # The command in the pane: natprobe, then its exit code, whether the tty
 # is back in canonical mode with echo, and a pause so the screen stays.

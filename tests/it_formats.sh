@@ -129,11 +129,7 @@ timeout 60 turnserver -n --no-cli --log-file stdout --simple-log \
 	-L 127.0.0.1 -L ::1 --listening-port "$P" --no-tls --no-dtls \
 	--pidfile "$tmp/turn.pid" >"$tmp/turn.log" 2>&1 &
 pids="$pids $!"
-i=0
-while [ $i -lt 50 ]; do
-	if $NATPROBE stun -c 1 --timeout 0.2 "stun:127.0.0.1:$P" >/dev/null 2>&1; then break; fi
-	i=$((i + 1)); sleep 0.1
-done
+wait_stun "stun:127.0.0.1:$P"
 $NATPROBE stun -c 2 --timeout 0.5 --format junit --require udp,tcp,ipv6 --max-rtt 200 \
 	"stun:127.0.0.1:$P" "stun:[::1]:$P?transport=tcp" "stun:127.0.0.1:$CLOSED" \
 	>"$tmp/live.xml" 2>/dev/null; rc=$?

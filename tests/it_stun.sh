@@ -35,12 +35,7 @@ pids="$pids $!"
 $PY "$HERE/peers/garbage_server.py" "$GARB3" wrongtid >/dev/null 2>&1 &
 pids="$pids $!"
 
-# Wait (bounded) until coturn answers.
-i=0
-while [ $i -lt 50 ]; do
-	if $NATPROBE stun -c 1 --timeout 0.2 "stun:127.0.0.1:$P" >/dev/null 2>&1; then break; fi
-	i=$((i + 1)); sleep 0.1
-done
+wait_stun "stun:127.0.0.1:$P"
 
 # run NAME EXPECTED_RC GREP_PATTERN ARGS...: runs natprobe, checks the exit
 # code and that the text output or stderr contains the pattern, then the

@@ -19,3 +19,13 @@ trap cleanup EXIT INT TERM
 
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fail=1; }
+
+# wait_stun URI: waits (at most 5 s) until a STUN server answers there.
+wait_stun() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		"$NATPROBE" stun -c 1 --timeout 0.2 "$1" >/dev/null 2>&1 && return 0
+		_i=$((_i + 1)); sleep 0.1
+	done
+	return 1
+}
