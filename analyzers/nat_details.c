@@ -45,8 +45,13 @@ void nat_tcp_tls(const struct obs_log *log, struct nat_family *nf)
 	}
 }
 
+/* Sockets whose first mapping counts toward port allocation. */
+#define PORT_SAMPLES_MAX 256
+
 void nat_ports(const struct obs_log *log, struct nat_family *nf)
 {
+	struct sockaddr_storage seen[PORT_SAMPLES_MAX];
+	size_t nseen = 0;
 	unsigned preserved = 0, parity = 0, n = 0;
 	int alloc[8], nalloc = 0;
 	enum tristate alg = TRI_UNKNOWN;
@@ -69,17 +74,17 @@ void nat_ports(const struct obs_log *log, struct nat_family *nf)
 		    (o->has & OBS_HAS_MAPPED) ? &o->mapped : NULL;
 		if (!m || !(o->has & OBS_HAS_LOCAL))
 			continue;
-		/* One sample per socket: its first mapping. */
-		for (size_t k = 0; k < i; k++) {
-			const struct obs *p = &log->v[k];
-
-			if (p->kind == OBS_RESPONSE && (p->has & OBS_HAS_LOCAL) &&
-			    np_addr_equal(&p->local, &o->local)) {
+		/* One sample per socket: its first mapping. A run opens at
+		 * most a few hundred sockets; past the cap, no more samples,
+		 * so a hostile log cannot make this quadratic. */
+		for (size_t k = 0; k < nseen; k++) {
+			if (np_addr_equal(&seen[k], &o->local)) {
 				first_of_socket = 0;
 				break;
 			}
 		}
-		if (first_of_socket) {
+		if (first_of_socket && nseen < PORT_SAMPLES_MAX) {
+			seen[nseen++] = o->local;
 			n++;
 			if (np_addr_port(m) == np_addr_port(&o->local))
 				preserved++;

@@ -61,8 +61,8 @@ def main():
             life = int(t["LIFETIME_S"])
             ok = (lt["alive_s"] is not None and lt["alive_s"] <= life and
                   (lt["expired_s"] is None or lt["expired_s"] >= life - 1))
-            check("binding lifetime brackets %d s" % life,
-                  (lt["alive_s"], lt["expired_s"]), (lt["alive_s"], lt["expired_s"]) if ok else "bracket")
+            check("binding lifetime %s..%s s brackets %d s"
+                  % (lt["alive_s"], lt["expired_s"], life), ok, True)
     if t.get("IPV6") == "open":
         v6 = (r.get("nat") or {}).get("ipv6") or {}
         check("ipv6 udp", v6.get("udp"), "ok")

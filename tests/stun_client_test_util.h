@@ -263,7 +263,7 @@ static inline void pump_until_logged(struct fixture *f, size_t had)
 
 /* The nth (0-based) observation of kind k; fails the test if there is
  * none (and then returns an empty record, never NULL). */
-static const struct obs *find(const struct obs_log *log, enum obs_kind k,
+static inline const struct obs *find(const struct obs_log *log, enum obs_kind k,
 			      size_t nth)
 {
 	static const struct obs none;
