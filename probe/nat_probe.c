@@ -150,10 +150,12 @@ static void sock_error(struct fam *f, const char *test, int err)
 	np_ctx_record(f->run->ctx, &o);
 }
 
-/* A fresh UDP socket of the family, remembered for cleanup. */
-static struct stun_sock *fresh(struct fam *f, enum np_transport t,
-			       const struct sockaddr_storage *server,
-			       const char *test)
+/* A fresh socket toward server, bound to local when given (else any),
+ * remembered for cleanup. */
+static struct stun_sock *fresh_from(struct fam *f, enum np_transport t,
+				    const struct sockaddr_storage *server,
+				    const struct sockaddr_storage *local,
+				    const char *test)
 {
 	struct run *r = f->run;
 	struct stun_sock *s = NULL;
@@ -163,7 +165,7 @@ static struct stun_sock *fresh(struct fam *f, enum np_transport t,
 		sock_error(f, test, NP_EFULL);
 		return NULL;
 	}
-	err = stun_sock_open(r->ctx, t, server, NULL, f->uri.host, f->name,
+	err = stun_sock_open(r->ctx, t, server, local, f->uri.host, f->name,
 			     NULL, NULL, &s);
 	if (err < 0) {
 		sock_error(f, test, err);
@@ -171,6 +173,13 @@ static struct stun_sock *fresh(struct fam *f, enum np_transport t,
 	}
 	r->socks[r->nsocks++] = s;
 	return s;
+}
+
+static struct stun_sock *fresh(struct fam *f, enum np_transport t,
+			       const struct sockaddr_storage *server,
+			       const char *test)
+{
+	return fresh_from(f, t, server, NULL, test);
 }
 
 static struct pend *pend_get(struct run *r)
@@ -414,22 +423,15 @@ static void tcp_mapping(struct fam *f)
 	dst[1] = with_port(&f->other, np_addr_port(&f->primary));
 	dst[2] = same_ip ? with_port(&f->primary, np_addr_port(&f->other)) : f->other;
 	for (int i = 0; i < 3; i++) {
-		struct stun_sock *s = NULL;
+		struct stun_sock *s;
 		char test[OBS_NAME];
-		int err;
 
 		if (i == 1 && same_ip)
 			continue;
 		snprintf(test, sizeof(test), "tcpmap.%d", i + 1);
-		if (f->run->nsocks >= MAX_SOCKS)
+		s = fresh_from(f, NP_TCP, &dst[i], &local, test);
+		if (!s)
 			return;
-		err = stun_sock_open(f->run->ctx, NP_TCP, &dst[i], &local,
-				     f->uri.host, f->name, NULL, NULL, &s);
-		if (err < 0) {
-			sock_error(f, test, err);
-			return;
-		}
-		f->run->socks[f->run->nsocks++] = s;
 		/* The later connections reuse the first one's port. */
 		if (i == 0)
 			local = *stun_sock_local(s);
