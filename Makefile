@@ -13,17 +13,18 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 BUILD   ?= build
-PKGS    := openssl jansson libpcap ncursesw
+PKGS    := openssl jansson libpcap ncursesw libsrtp2 usrsctp
 SAN     ?=
 FUZZ_SECONDS ?= 60
 
 # Debian packages: build, test peers and test tools.
 DEB_BUILD := build-essential pkg-config clang libssl-dev libsrtp2-dev \
 	libjansson-dev libncurses-dev libpcap-dev libcmocka-dev \
-	libclang-rt-14-dev
+	libclang-rt-14-dev libusrsctp-dev
 DEB_TEST  := python3 time coturn nftables iproute2 procps python3-jsonschema \
 	tshark tmux openssl prometheus python3-junitparser \
-	python3-prometheus-client libxml2-utils
+	python3-prometheus-client libxml2-utils libnice-dev miniupnpd \
+	gnutls-bin chromium chromium-driver janus
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
