@@ -77,5 +77,6 @@ int cli_nat(int argc, char **argv);
 int cli_report_cmd(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_ice(int argc, char **argv);
 
 #endif

@@ -135,6 +135,8 @@ static int same_foundation(const struct ice_checklist *cl,
 		       cl->remote[b->remote].foundation);
 }
 
+static void form_pairs(struct ice_checklist *cl, uint64_t now);
+
 int ice_cl_add_local(struct ice_checklist *cl, const struct ice_cand *c)
 {
 	if (cl->nlocal == ICE_CL_MAX_LOCAL)
@@ -142,6 +144,8 @@ int ice_cl_add_local(struct ice_checklist *cl, const struct ice_cand *c)
 	cl->local[cl->nlocal++] = *c;
 	if (!c->foundation[0])
 		ice_foundations_assign(cl->local, cl->nlocal);
+	if (cl->started)
+		form_pairs(cl, cl->now);
 	return 0;
 }
 
@@ -164,6 +168,8 @@ int ice_cl_add_remote(struct ice_checklist *cl, const struct ice_cand *c,
 {
 	enum ice_reject r = ice_cand_check_remote(c);
 
+	if (r == ICE_REJECT_LOOPBACK && cl->cfg.allow_loopback)
+		r = ICE_REJECT_OK;
 	if (why)
 		*why = r;
 	if (r != ICE_REJECT_OK)
@@ -289,6 +295,12 @@ static long pick(struct ice_checklist *cl, uint64_t now)
 		cl->trig_head = (cl->trig_head + 1) % ICE_CL_MAX_PAIRS;
 		cl->trig_n--;
 		cl->pairs[i].queued = 0;
+		/* A pair that succeeded meanwhile (the response to a
+		 * cancelled transaction) needs no new check unless it is
+		 * being nominated. */
+		if (cl->pairs[i].state == ICE_PAIR_SUCCEEDED &&
+		    !cl->pairs[i].nominating)
+			continue;
 		if (cl->pairs[i].state != ICE_PAIR_IN_PROGRESS)
 			return (long)i;
 	}
@@ -356,8 +368,10 @@ int ice_cl_next(struct ice_checklist *cl, uint64_t now, struct ice_check *out)
 		p->sent_controlling = cl->controlling;
 		p->sent_use_candidate = cl->controlling && p->nominating;
 		p->tries = 1;
-		/* §14.3: RTO = MAX(500 ms, Ta * (Waiting + In-Progress)). */
-		p->rto_us = cl->cfg.ta_us * n > cl->cfg.rto_us
+		/* §14.3: RTO = MAX(500 ms, Ta * (Waiting + In-Progress)),
+		 * or the caller's RTO from the measured round-trip time. */
+		p->rto_us = cl->cfg.ta_us * n > cl->cfg.rto_us &&
+					!cl->cfg.rto_from_rtt
 			? cl->cfg.ta_us * n : cl->cfg.rto_us;
 		set_state(p, ICE_PAIR_IN_PROGRESS, now);
 		cl->next_check_us = now + cl->cfg.ta_us;
@@ -460,12 +474,24 @@ enum ice_resp_outcome ice_cl_on_response(struct ice_checklist *cl,
 	long li, vi;
 	size_t i, k;
 
-	for (i = 0; i < cl->npairs; i++)
-		if (cl->pairs[i].state == ICE_PAIR_IN_PROGRESS &&
-		    !memcmp(cl->pairs[i].tid, r->tid, sizeof(r->tid))) {
-			p = &cl->pairs[i];
+	for (i = 0; i < cl->npairs; i++) {
+		struct ice_pair *q = &cl->pairs[i];
+
+		if (q->state == ICE_PAIR_IN_PROGRESS &&
+		    !memcmp(q->tid, r->tid, sizeof(r->tid))) {
+			p = q;
 			break;
 		}
+		/* §7.3.1.4: a cancelled transaction's response still
+		 * counts. */
+		if (q->old_tid_set && (q->state == ICE_PAIR_WAITING ||
+				       q->state == ICE_PAIR_IN_PROGRESS) &&
+		    !memcmp(q->old_tid, r->tid, sizeof(r->tid))) {
+			q->old_tid_set = 0;
+			p = q;
+			break;
+		}
+	}
 	cl->now = now;
 	if (!p)
 		return ICE_RESP_UNMATCHED;
@@ -576,6 +602,14 @@ int ice_cl_on_request(struct ice_checklist *cl, uint64_t now,
 	p->stats.responses_sent++;
 	if (p->state == ICE_PAIR_FROZEN || p->state == ICE_PAIR_WAITING ||
 	    p->state == ICE_PAIR_FAILED) {
+		set_state(p, ICE_PAIR_WAITING, now);
+		enqueue(cl, (size_t)k);
+	} else if (p->state == ICE_PAIR_IN_PROGRESS && !p->nominating) {
+		/* §7.3.1.4: cancel the transaction in flight (its response
+		 * is still taken) and check again now: the peer's request
+		 * has just opened its side of the path. */
+		memcpy(p->old_tid, p->tid, sizeof(p->tid));
+		p->old_tid_set = 1;
 		set_state(p, ICE_PAIR_WAITING, now);
 		enqueue(cl, (size_t)k);
 	}

@@ -85,6 +85,10 @@ struct ice_pair {
 	long valid_pair;           /* the valid pair its check made, or -1 */
 	/* The transaction in flight. */
 	uint8_t tid[12];
+	/* A transaction cancelled by a triggered check (§7.3.1.4): its
+	 * response is still taken. */
+	uint8_t old_tid[12];
+	int old_tid_set;
 	int sent_controlling;
 	int sent_use_candidate;
 	unsigned tries;
@@ -101,6 +105,10 @@ struct ice_cl_config {
 	uint64_t nominate_after_us; /* 0: only when no better pair pends */
 	uint64_t seed;              /* the RNG of transaction IDs */
 	int trickle;                /* fail only after ice_cl_end_of_candidates */
+	int rto_from_rtt;           /* first RTO is rto_us, not §14.3's
+				     * MAX(rto_us, Ta * (Waiting + In-Progress)) */
+	int allow_loopback;         /* accept remote loopback candidates (tests
+				     * of two agents on one host) */
 };
 
 /* A check to send: a STUN Binding request from local's base to

@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "stun", cli_stun, "Binding requests to STUN servers (RFC 8489)" },
 	{ "nat", cli_nat, "NAT and firewall behaviour discovery (RFC 5780, RFC 4787)" },
+	{ "ice", cli_ice, "ICE (RFC 8445) against a peer, signalled by SDP files" },
 	{ "serve", cli_serve, "RFC 5780 STUN responder" },
 	{ "analyze", cli_analyze, "offline diagnosis of a pcap/pcapng capture" },
 	{ "report", cli_report_cmd, "replay a saved observation log (--events)" },

@@ -336,6 +336,12 @@ void stun_sock_set_stray_cb(struct stun_sock *s, stun_stray_cb cb, void *arg)
 	s->stray_arg = arg;
 }
 
+void stun_sock_set_msg_cb(struct stun_sock *s, stun_msg_cb cb, void *arg)
+{
+	s->msg_cb = cb;
+	s->msg_arg = arg;
+}
+
 void stun_sock_set_raw_cb(struct stun_sock *s, stun_raw_cb cb, void *arg)
 {
 	s->raw_cb = cb;

@@ -132,6 +132,16 @@ typedef void (*stun_raw_cb)(struct stun_sock *s, const uint8_t *buf,
 			    size_t len, const struct sockaddr_storage *src,
 			    void *arg);
 void stun_sock_set_raw_cb(struct stun_sock *s, stun_raw_cb cb, void *arg);
+/* Called for every well-formed STUN message that matched no transaction
+ * of ours, with its bytes and decoded form (borrowed for the call) and
+ * where it came from, before anything is recorded: an ICE agent's checks
+ * and their responses, whose transactions are its own. Returning 1 takes
+ * the message (nothing is recorded, stray and raw callbacks are not
+ * called); 0 leaves it to the usual handling. */
+typedef int (*stun_msg_cb)(struct stun_sock *s, const uint8_t *buf,
+			   size_t len, const struct stun_msg *m,
+			   const struct sockaddr_storage *src, void *arg);
+void stun_sock_set_msg_cb(struct stun_sock *s, stun_msg_cb cb, void *arg);
 /* Sends bytes as they are (an indication, ChannelData): to dst over UDP,
  * on the connection otherwise (queued until it is up). */
 int stun_sock_send_raw(struct stun_sock *s, const uint8_t *buf, size_t len,

@@ -62,6 +62,8 @@ struct stun_sock {
 	void *stray_arg;
 	stun_raw_cb raw_cb;
 	void *raw_arg;
+	stun_msg_cb msg_cb;
+	void *msg_arg;
 	enum stun_framing framing;
 	/* A callback may free the socket it was called from: the free is
 	 * then deferred until the entry point that called it unwinds. */

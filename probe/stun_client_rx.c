@@ -124,6 +124,8 @@ static void handle_message(struct stun_sock *s, const uint8_t *buf, size_t len,
 			}
 		}
 	}
+	if (!x && s->msg_cb && s->msg_cb(s, buf, len, &m, src, s->msg_arg))
+		return;
 	stunc_obs_base(s, &o, OBS_UNMATCHED, x ? x->req.test : "");
 	o.source = *src;
 	o.has |= OBS_HAS_SOURCE | OBS_HAS_TID;

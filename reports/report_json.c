@@ -5,6 +5,7 @@
  */
 #include "report.h"
 #include "report_capture.h"
+#include "report_ice.h"
 #include "report_nat.h"
 
 #include <errno.h>
@@ -93,6 +94,8 @@ int report_json(const struct findings *fs, FILE *out)
 		report_nat_json(fs->nat, root);
 	if (fs->capture)
 		report_capture_json(fs->capture, root);
+	if (fs->ice)
+		report_ice_json(fs->ice, root);
 	json_object_set_new(root, "findings", report_findings_json(fs));
 	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
 		err = -EIO;

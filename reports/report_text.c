@@ -5,6 +5,7 @@
 #include "report.h"
 #include "report_capture.h"
 #include "report_nat.h"
+#include "report_ice.h"
 
 #include <errno.h>
 #include <string.h>
@@ -91,6 +92,8 @@ int report_text(const struct findings *fs, FILE *out)
 		report_nat_text(fs->nat, out);
 	} else if (fs->capture) {
 		report_capture_text(fs->capture, out);
+	} else if (fs->ice) {
+		report_ice_text(fs->ice, out);
 	} else {
 		for (size_t i = 0; i < fs->nstun; i++) {
 			if (i)

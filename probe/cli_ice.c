@@ -1,0 +1,457 @@
+/*
+ * cli_ice.c - `natprobe ice`: full ICE (RFC 8445) against a real peer,
+ * signalled through files (or stdin/stdout):
+ *
+ *   natprobe ice --offer  --local OUT --remote IN   (controlling)
+ *   natprobe ice --answer --remote IN --local OUT   (controlled)
+ *
+ * The offerer gathers, writes its offer and waits for the answer; the
+ * answerer gathers while it waits for the offer, starts checking as soon
+ * as it has it, and writes its answer once gathering is done. Every phase
+ * has a deadline (--timeout): a silent peer ends in a finding.
+ */
+#include "cli.h"
+#include "evloop.h"
+#include "ice_agent.h"
+#include "ice_summary.h"
+#include "ice_servers.h"
+#include "np_err.h"
+#include "sdp.h"
+#include "sig_file.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POLL_US 2000          /* how often the remote file is looked at */
+#define CLOSE_WAIT_US 1000000 /* deallocations answered within this */
+#define LINGER_QUIET_US 200000 /* after selection: the peer quiet this long */
+#define LINGER_MAX_US 1500000  /* ... or this long at most */
+
+struct ice_run {
+	struct np_loop *loop;
+	struct np_ctx *ctx;
+	struct ice_agent *agent;
+	int offer;
+	const char *local_path, *remote_path;
+	struct sig_reader *reader;
+	struct sdp *sdp;             /* scratch: ours, then theirs */
+	int wrote, have_remote, failed_remote, done;
+	uint64_t deadline, gather_deadline, hold_us, hold_until, linger_until;
+	struct np_timer poll, stop;
+	char why[256];
+	int rc;                      /* an exit code set on a local failure */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: natprobe ice (--offer | --answer) --local OUT --remote IN [options]\n"
+		"  --offer            write an offer to OUT, read the answer from IN (controlling)\n"
+		"  --answer           read the offer from IN, write an answer to OUT (controlled)\n"
+		"  --local FILE       where our description goes (- for stdout)\n"
+		"  --remote FILE      where the peer's description comes from (- for stdin);\n"
+		"                     taken once it ends with a=end-of-candidates or stops growing\n"
+		"  --stun URI         a STUN server (repeat)\n"
+		"  --turn URI         a TURN server (repeat): turn:HOST[:PORT][?transport=udp|tcp],\n"
+		"                     turns:HOST[:PORT]; --user U --password P after it\n"
+		"  --ice-servers FILE browser RTCIceServer JSON ([{\"urls\": ..., \"username\": ...}])\n"
+		"  --tls-ca FILE      trust this CA for turns:\n"
+		"  --relay-only       gather and offer relayed candidates only\n"
+		"  -4, -6             only IPv4 / only IPv6 host candidates\n"
+		"  --loopback         also gather on loopback (for tests on one host)\n"
+		"  --ta MS            pacing of checks (default 5, the RFC 8445 floor; 50 as in the RFC)\n"
+		"  --timeout S        give up after S seconds (default 30)\n"
+		"  --hold S           keep the selected pair S seconds, with consent freshness\n"
+		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n");
+}
+
+static void finish(struct ice_run *r)
+{
+	r->done = 1;
+	np_loop_stop(r->loop);
+}
+
+static int write_local(struct ice_run *r)
+{
+	static char buf[SDP_MAX_SIZE];
+	size_t len = 0;
+	int err;
+
+	memset(r->sdp, 0, sizeof(*r->sdp));
+	r->sdp->nmedia = 1;
+	r->sdp->sess_id = np_wallclock_us();
+	snprintf(r->sdp->media[0].kind, sizeof(r->sdp->media[0].kind), "application");
+	r->sdp->media[0].port = 9;
+	snprintf(r->sdp->media[0].proto, sizeof(r->sdp->media[0].proto),
+		 "UDP/DTLS/SCTP");
+	snprintf(r->sdp->media[0].fmt, sizeof(r->sdp->media[0].fmt),
+		 "webrtc-datachannel");
+	snprintf(r->sdp->media[0].mid, sizeof(r->sdp->media[0].mid), "0");
+	snprintf(r->sdp->bundle[0], sizeof(r->sdp->bundle[0]), "0");
+	r->sdp->nbundle = 1;
+	ice_agent_local_media(r->agent, &r->sdp->media[0]);
+	/* What was not gathered by the deadline is not offered: the file is
+	 * written once, so end-of-candidates is always true here. */
+	r->sdp->media[0].end_of_candidates = 1;
+	err = sdp_write(r->sdp, buf, sizeof(buf), &len);
+	if (err < 0) {
+		snprintf(r->why, sizeof(r->why), "cannot write our description: %s",
+			 np_strerror(err));
+		return err;
+	}
+	err = sig_file_write(r->local_path, buf, len, r->why, sizeof(r->why));
+	if (err < 0)
+		return err;
+	r->wrote = 1;
+	return 0;
+}
+
+static void take_remote(struct ice_run *r, const char *buf, size_t len)
+{
+	struct sdp_error e;
+	size_t mi = 0;
+	int err;
+
+	r->have_remote = 1;
+	err = sdp_parse(buf, len, r->sdp, &e);
+	if (err < 0) {
+		snprintf(r->why, sizeof(r->why), "%s: the peer's description is malformed: %s",
+			 r->remote_path, e.text);
+		r->failed_remote = 1;
+		return;
+	}
+	/* With BUNDLE every m-line shares the first one's transport. */
+	while (mi + 1 < r->sdp->nmedia && !r->sdp->media[mi].ufrag[0])
+		mi++;
+	if (r->sdp->nmedia == 0 ||
+	    ice_agent_set_remote(r->agent, &r->sdp->media[mi]) < 0) {
+		snprintf(r->why, sizeof(r->why),
+			 "%s: the peer's description has no ice-ufrag/ice-pwd",
+			 r->remote_path);
+		r->failed_remote = 1;
+	}
+}
+
+static void on_poll(struct np_loop *loop, void *arg)
+{
+	struct ice_run *r = arg;
+	uint64_t now = np_loop_now(loop);
+	enum ice_agent_state st = ice_agent_state(r->agent);
+
+	if (!r->wrote && (ice_agent_gathering_done(r->agent) ||
+			  now >= r->gather_deadline) &&
+	    (r->offer || r->have_remote)) {
+		if (write_local(r) < 0) {
+			r->rc = EXIT_USAGE;
+			finish(r);
+			return;
+		}
+	}
+	if (!r->have_remote && (r->wrote || !r->offer)) {
+		const char *buf;
+		size_t len;
+		int got = sig_reader_poll(r->reader, now, &buf, &len);
+
+		if (got < 0) {
+			snprintf(r->why, sizeof(r->why), "%s",
+				 sig_reader_error(r->reader));
+			r->failed_remote = 1;
+			r->have_remote = 1;
+		} else if (got == 1) {
+			take_remote(r, buf, len);
+		}
+	}
+	if (r->failed_remote) {
+		finish(r);
+		return;
+	}
+	if (st == ICE_AGENT_FAILED || st == ICE_AGENT_CONSENT_LOST) {
+		/* The answer must still reach the offerer. */
+		if (r->wrote || r->offer) {
+			finish(r);
+			return;
+		}
+	}
+	if (st == ICE_AGENT_CONNECTED && r->wrote) {
+		uint64_t last = ice_agent_last_peer_check(r->agent);
+
+		if (!r->hold_until) {
+			r->hold_until = now + r->hold_us;
+			r->linger_until = now + LINGER_MAX_US;
+		}
+		/* The peer may still be finishing its own checks (its
+		 * triggered check of the nominated pair): keep answering
+		 * until it has been quiet a while, briefly. */
+		if (now >= r->hold_until &&
+		    (now >= r->linger_until || now - last >= LINGER_QUIET_US)) {
+			finish(r);
+			return;
+		}
+	}
+	if (now >= r->deadline) {
+		snprintf(r->why, sizeof(r->why), "%s",
+			 !r->have_remote ? "no description from the peer before the deadline"
+					 : "no pair selected before the deadline");
+		finish(r);
+		return;
+	}
+	np_timer_start(loop, &r->poll, now + POLL_US);
+}
+
+/* Why the run stopped short, as an observation the analyzer reads. */
+static void note_failure(struct np_ctx *ctx, const char *why)
+{
+	struct obs o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = OBS_NOTE;
+	snprintf(o.test, sizeof(o.test), "ice.failed");
+	snprintf(o.text, sizeof(o.text), "%s", why);
+	np_ctx_record(ctx, &o);
+}
+
+static int add_servers(struct ice_server_list *l, char **uris, char **users,
+		       char **pws, size_t n)
+{
+	char why[256];
+
+	for (size_t i = 0; i < n; i++)
+		if (ice_servers_add(l, uris[i], users[i], pws[i], why,
+				    sizeof(why)) < 0) {
+			cli_error("%s", why);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+int cli_ice(int argc, char **argv)
+{
+	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
+	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED };
+	static const struct option longopts[] = {
+		{ "offer", no_argument, NULL, O_OFFER },
+		{ "answer", no_argument, NULL, O_ANSWER },
+		{ "local", required_argument, NULL, O_LOCAL },
+		{ "remote", required_argument, NULL, O_REMOTE },
+		{ "stun", required_argument, NULL, O_STUN },
+		{ "turn", required_argument, NULL, O_TURN },
+		{ "user", required_argument, NULL, O_USER },
+		{ "password", required_argument, NULL, O_PASS },
+		{ "ice-servers", required_argument, NULL, O_ICESERVERS },
+		{ "tls-ca", required_argument, NULL, O_TLSCA },
+		{ "relay-only", no_argument, NULL, O_RELAYONLY },
+		{ "loopback", no_argument, NULL, O_LOOPBACK },
+		{ "ta", required_argument, NULL, O_TA },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, O_EVENTS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { .format = REPORT_TEXT };
+	struct ice_agent_cfg cfg = { 0 };
+	static struct ice_server_list servers;
+	static struct findings fs;
+	static struct ice_report ir;
+	char *uris[ICE_MAX_SERVERS], *users[ICE_MAX_SERVERS], *pws[ICE_MAX_SERVERS];
+	const char *ice_json = NULL, *tls_ca = NULL;
+	struct ice_run r;
+	struct obs_log log;
+	struct np_ctx ctx;
+	double timeout_s = 30, hold_s = 0;
+	size_t nuri = 0;
+	int opt, role = -1, rc = EXIT_PASS, err;
+	char why[256];
+
+	memset(&r, 0, sizeof(r));
+	memset(&servers, 0, sizeof(servers));
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "46o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case O_OFFER: role = 1; break;
+		case O_ANSWER: role = 0; break;
+		case O_LOCAL: r.local_path = optarg; break;
+		case O_REMOTE: r.remote_path = optarg; break;
+		case O_STUN:
+		case O_TURN:
+			if (nuri == ICE_MAX_SERVERS) {
+				cli_error("at most %d ICE servers", ICE_MAX_SERVERS);
+				return EXIT_USAGE;
+			}
+			uris[nuri] = optarg;
+			users[nuri] = pws[nuri] = NULL;
+			nuri++;
+			break;
+		case O_USER:
+		case O_PASS:
+			/* Credentials belong to the --turn before them. */
+			if (nuri == 0) {
+				cli_error("--%s must follow the --turn it belongs to",
+					  opt == O_USER ? "user" : "password");
+				return EXIT_USAGE;
+			}
+			if (opt == O_USER)
+				users[nuri - 1] = optarg;
+			else
+				pws[nuri - 1] = optarg;
+			break;
+		case O_ICESERVERS: ice_json = optarg; break;
+		case O_TLSCA: tls_ca = optarg; break;
+		case O_RELAYONLY: cfg.relay_only = 1; break;
+		case O_LOOPBACK: cfg.loopback = 1; break;
+		case '4': cfg.family = AF_INET; break;
+		case '6': cfg.family = AF_INET6; break;
+		case O_TA: {
+			double ms = atof(optarg);
+
+			if (ms < 5 || ms > 1000) {
+				cli_error("--ta takes 5..1000 ms (RFC 8445 §14.2 sets the 5 ms floor), not \"%s\"",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			cfg.ta_us = (uint64_t)(ms * 1000);
+			break;
+		}
+		case O_TIMEOUT:
+			timeout_s = atof(optarg);
+			if (timeout_s <= 0 || timeout_s > 3600) {
+				cli_error("--timeout takes 0..3600 seconds, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_HOLD:
+			hold_s = atof(optarg);
+			if (hold_s < 0 || hold_s > 86400) {
+				cli_error("--hold takes 0..86400 seconds, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_SEED: cfg.seed = strtoull(optarg, NULL, 0); break;
+		case O_FORMAT:
+			c.format_set = 1;
+			if (report_format_parse(optarg, &c.format) < 0) {
+				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': c.output = optarg; break;
+		case O_EVENTS: c.events = optarg; break;
+		case 'h': usage(stdout); return EXIT_PASS;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (role < 0 || !r.local_path || !r.remote_path || optind < argc) {
+		cli_error("ice: say --offer or --answer, with --local FILE and --remote FILE");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(r.local_path, "-") && (c.output == NULL && c.format_set)) {
+		cli_error("ice: --local - writes the description to stdout; send the report elsewhere with -o FILE");
+		return EXIT_USAGE;
+	}
+	rc = add_servers(&servers, uris, users, pws, nuri);
+	if (rc)
+		return rc;
+	if (ice_json && ice_servers_load_json(&servers, ice_json, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	if (cfg.relay_only) {
+		int any = 0;
+
+		for (size_t i = 0; i < servers.n; i++)
+			any |= servers.s[i].uri.scheme == STUN_SCHEME_TURN ||
+			       servers.s[i].uri.scheme == STUN_SCHEME_TURNS;
+		if (!any) {
+			cli_error("ice: --relay-only needs a --turn server");
+			return EXIT_USAGE;
+		}
+	}
+	cfg.controlling = role;
+	cfg.servers = &servers;
+	r.offer = role;
+	if (np_loop_new(&r.loop) < 0) {
+		cli_error("cannot create the event loop");
+		return EXIT_INTERNAL;
+	}
+	obs_log_init(&log, np_monotonic_us(), np_wallclock_us());
+	snprintf(log.command, sizeof(log.command), "ice");
+	log.family = cfg.family;
+	np_ctx_init(&ctx, r.loop, &log);
+	ctx.tls_ca = tls_ca;
+	ctx.rto_min_us = 10000;
+	r.ctx = &ctx;
+	if (cli_events_open(&c, &log) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	err = sdp_new(&r.sdp);
+	if (err == 0)
+		err = sig_reader_new(r.remote_path, 0, SDP_MAX_SIZE, &r.reader);
+	if (err == 0)
+		err = ice_agent_new(&ctx, &cfg, &r.agent);
+	if (err < 0) {
+		cli_error("internal error: %s", np_strerror(err));
+		rc = EXIT_INTERNAL;
+		goto out_events;
+	}
+	np_timer_init(&r.poll, on_poll, &r);
+	ice_agent_gather(r.agent);
+	{
+		uint64_t now = np_loop_update_now(r.loop);
+
+		r.deadline = now + (uint64_t)(timeout_s * 1e6);
+		/* A dead server must not hold the description back for long. */
+		r.gather_deadline = now + 3000000;
+		r.hold_us = (uint64_t)(hold_s * 1e6);
+		np_timer_start(r.loop, &r.poll, now);
+	}
+	while (!r.done && np_loop_run_once(r.loop, 100000) >= 0)
+		;
+	np_timer_stop(r.loop, &r.poll);
+	/* Deallocate TURN allocations and wait, briefly, for the answers. */
+	ice_agent_close(r.agent);
+	{
+		uint64_t until = np_loop_update_now(r.loop) + CLOSE_WAIT_US;
+
+		while (!ice_agent_closed(r.agent) &&
+		       np_loop_update_now(r.loop) < until &&
+		       np_loop_run_once(r.loop, 20000) >= 0)
+			;
+	}
+	if (r.rc) {
+		cli_error("%s", r.why);
+		rc = r.rc;
+		goto out_events;
+	}
+	if (r.why[0] && ice_agent_state(r.agent) != ICE_AGENT_CONNECTED)
+		note_failure(&ctx, r.why);
+	cli_events_close(&c, &log);
+	memset(&fs, 0, sizeof(fs));
+	ice_analyze(&log, &ir, &fs);
+	policy_apply(&c.policy, &fs);
+	rc = cli_report(&c, &fs);
+	if (!ir.selected_ok && rc == EXIT_PASS)
+		rc = EXIT_CHECK_FAILED;
+	if (c.format != REPORT_TEXT || c.output)
+		for (size_t i = 0; i < fs.nf; i++)
+			if (fs.f[i].severity == SEV_ERROR)
+				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);
+	goto out;
+out_events:
+	cli_events_close(&c, &log);
+out:
+	ice_agent_free(r.agent);
+	sig_reader_free(r.reader);
+	sdp_free(r.sdp);
+	np_ctx_dispose(&ctx);
+	obs_log_dispose(&log);
+	np_loop_free(r.loop);
+	return rc;
+}
