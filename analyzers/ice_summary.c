@@ -481,9 +481,16 @@ void ice_analyze(const struct obs_log *log, struct ice_report *r,
 				 (double)r->t_first_valid / 1000.0,
 				 (double)r->t_nominated / 1000.0,
 				 (double)r->t_selected / 1000.0);
-			if (relay)
-				snprintf(f->remedy, sizeof(f->remedy),
-					 "media will go through the TURN server: direct paths failed (symmetric NAT or filtering on one side)");
+			if (relay) {
+				int direct = 0;
+
+				for (size_t i = 0; i < r->ncands; i++)
+					direct |= !r->cands[i].remote &&
+						  r->cands[i].c.type != ICE_RELAY;
+				snprintf(f->remedy, sizeof(f->remedy), "%s",
+					 direct ? "media will go through the TURN server: direct paths failed (symmetric NAT or filtering on one side)"
+						: "only relayed candidates were gathered (--relay-only, or no usable interface), so only a relayed path could be tried");
+			}
 		}
 		return;
 	}

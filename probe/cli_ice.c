@@ -20,6 +20,7 @@
 #include "sig_file.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,13 +64,30 @@ static void usage(FILE *f)
 		"  --ta MS            pacing of checks (default 5, the RFC 8445 floor; 50 as in the RFC)\n"
 		"  --timeout S        give up after S seconds (default 30)\n"
 		"  --hold S           keep the selected pair S seconds, with consent freshness\n"
-		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n");
+		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
 }
 
 static void finish(struct ice_run *r)
 {
 	r->done = 1;
 	np_loop_stop(r->loop);
+}
+
+static void note(struct np_ctx *ctx, const char *test, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(struct np_ctx *ctx, const char *test, const char *fmt, ...)
+{
+	struct obs o;
+	va_list ap;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = OBS_NOTE;
+	snprintf(o.test, sizeof(o.test), "%s", test);
+	va_start(ap, fmt);
+	vsnprintf(o.text, sizeof(o.text), fmt, ap);
+	va_end(ap);
+	np_ctx_record(ctx, &o);
 }
 
 static int write_local(struct ice_run *r)
@@ -104,6 +122,9 @@ static int write_local(struct ice_run *r)
 	if (err < 0)
 		return err;
 	r->wrote = 1;
+	note(r->ctx, "ice.signal", "wrote our %s (%zu bytes, %zu candidates) to %s",
+	     r->offer ? "offer" : "answer", len, r->sdp->media[0].ncands,
+	     r->local_path);
 	return 0;
 }
 
@@ -114,6 +135,8 @@ static void take_remote(struct ice_run *r, const char *buf, size_t len)
 	int err;
 
 	r->have_remote = 1;
+	note(r->ctx, "ice.signal", "read the peer's %s (%zu bytes) from %s",
+	     r->offer ? "answer" : "offer", len, r->remote_path);
 	err = sdp_parse(buf, len, r->sdp, &e);
 	if (err < 0) {
 		snprintf(r->why, sizeof(r->why), "%s: the peer's description is malformed: %s",
@@ -197,18 +220,6 @@ static void on_poll(struct np_loop *loop, void *arg)
 		return;
 	}
 	np_timer_start(loop, &r->poll, now + POLL_US);
-}
-
-/* Why the run stopped short, as an observation the analyzer reads. */
-static void note_failure(struct np_ctx *ctx, const char *why)
-{
-	struct obs o;
-
-	memset(&o, 0, sizeof(o));
-	o.kind = OBS_NOTE;
-	snprintf(o.test, sizeof(o.test), "ice.failed");
-	snprintf(o.text, sizeof(o.text), "%s", why);
-	np_ctx_record(ctx, &o);
 }
 
 static int add_servers(struct ice_server_list *l, char **uris, char **users,
@@ -335,7 +346,7 @@ int cli_ice(int argc, char **argv)
 		case O_FORMAT:
 			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -431,11 +442,12 @@ int cli_ice(int argc, char **argv)
 		goto out_events;
 	}
 	if (r.why[0] && ice_agent_state(r.agent) != ICE_AGENT_CONNECTED)
-		note_failure(&ctx, r.why);
+		note(&ctx, "ice.failed", "%s", r.why);
 	cli_events_close(&c, &log);
 	memset(&fs, 0, sizeof(fs));
 	ice_analyze(&log, &ir, &fs);
 	policy_apply(&c.policy, &fs);
+	fs.log = &log;
 	rc = cli_report(&c, &fs);
 	if (!ir.selected_ok && rc == EXIT_PASS)
 		rc = EXIT_CHECK_FAILED;

@@ -3,6 +3,7 @@
  * observation log through the same analyzers and reports as a live run.
  */
 #include "cli.h"
+#include "ice_summary.h"
 #include "nat_classify.h"
 #include "np_err.h"
 #include "stun_summary.h"
@@ -26,6 +27,7 @@ int cli_report_cmd(int argc, char **argv)
 	const char *events = NULL, *require = NULL;
 	static struct findings fs;
 	static struct nat_report nr;
+	static struct ice_report ir;
 	struct obs_log log;
 	char detail[256] = "";
 	FILE *f;
@@ -84,6 +86,8 @@ int cli_report_cmd(int argc, char **argv)
 	}
 	if (strcmp(log.command, "nat") == 0) {
 		nat_classify(&log, &nr, &fs);
+	} else if (strcmp(log.command, "ice") == 0) {
+		ice_analyze(&log, &ir, &fs);
 	} else if (strcmp(log.command, "stun") == 0 || log.command[0] == '\0') {
 		stun_summarize(&log, log.family, &fs);
 	} else {
