@@ -282,6 +282,21 @@ static void capture_facts(const struct capture_report *cr, struct findings *fs)
 		snprintf(f->remedy, sizeof(f->remedy), "capture with a larger snapshot "
 			 "length (tcpdump -s 0)");
 	}
+	/* Memory is bounded: past a table's cap, packets are still counted
+	 * per protocol but not tracked per flow, transaction, pair or stream. */
+	if ((cr->flows_dropped || cr->tx_dropped || cr->ice_dropped || cr->rtp_dropped) &&
+	    (f = findings_add(fs, "capture-limits", SEV_INFO))) {
+		snprintf(f->title, sizeof(f->title), "the capture has more than natprobe "
+			 "tracks; the packet counts cover everything");
+		snprintf(f->detail, sizeof(f->detail), "not tracked beyond the first %d "
+			 "flows: %zu packets; %d STUN transactions: %zu requests (their "
+			 "responses count as unmatched); %d ICE pairs: %zu checks; %d RTP "
+			 "streams: %zu packets", CAP_FLOWS_MAX, cr->flows_dropped, CAP_TX_MAX,
+			 cr->tx_dropped, CAP_ICE_MAX, cr->ice_dropped, CAP_RTP_MAX,
+			 cr->rtp_dropped);
+		snprintf(f->remedy, sizeof(f->remedy), "filter the capture to the call of "
+			 "interest (tshark -Y or editcap) for per-flow detail");
+	}
 	if (cr->by_app[DS_MALFORMED] &&
 	    (f = findings_add(fs, "capture-malformed", SEV_WARNING))) {
 		snprintf(f->title, sizeof(f->title), "%u malformed packet%s",

@@ -14,6 +14,7 @@
 #include "capture_summary.h"
 #include "np_rd.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,13 +33,55 @@ static int same_ep(const struct sockaddr_storage *a,
 	return np_addr_equal(a, b);
 }
 
+/* Hashing for the lookup indexes (struct capture_report *_ix): a 64-bit
+ * multiplicative mix; slots are probed linearly. The tables are capped, the
+ * indexes at least twice their size, so a probe always ends at an empty
+ * slot. */
+#define FLOW_IX_LEN (CAP_FLOWS_MAX * 4)
+#define TX_IX_LEN (CAP_TX_MAX * 2)
+#define RTP_IX_LEN (CAP_RTP_MAX * 4)
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t ep_hash(const struct sockaddr_storage *ss)
+{
+	const uint8_t *ip = NULL;
+	uint64_t h = (uint64_t)ss->ss_family << 16 | np_addr_port(ss);
+	size_t n = 0;
+
+	if (ss->ss_family == AF_INET) {
+		ip = (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+		n = 4;
+	} else if (ss->ss_family == AF_INET6) {
+		ip = (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		n = 16;
+	}
+	for (size_t i = 0; i < n; i += 4)
+		h = mix(h ^ ((uint64_t)np_get32(ip + i) << 20));
+	return mix(h);
+}
+
+static size_t flow_slot(int l4, const struct sockaddr_storage *x,
+			const struct sockaddr_storage *y)
+{
+	/* The sum is the same both ways round: one slot per flow. */
+	return (size_t)(mix(ep_hash(x) + ep_hash(y) + (uint64_t)l4) % FLOW_IX_LEN);
+}
+
 static struct cap_flow *flow_get(struct capture_report *cr,
 				 const struct dissect_pkt *d, int *dir)
 {
+	size_t i = flow_slot(d->l4, &d->src, &d->dst);
 	struct cap_flow *f;
 
-	for (size_t i = 0; i < cr->nflows; i++) {
-		f = &cr->flows[i];
+	for (; cr->flow_ix[i]; i = (i + 1) % FLOW_IX_LEN) {
+		f = &cr->flows[cr->flow_ix[i] - 1];
 		if (f->l4 != d->l4)
 			continue;
 		if (same_ep(&f->a, &d->src) && same_ep(&f->b, &d->dst))
@@ -51,6 +94,7 @@ static struct cap_flow *flow_get(struct capture_report *cr,
 		return NULL;
 	}
 	f = &cr->flows[cr->nflows++];
+	cr->flow_ix[i] = (uint16_t)cr->nflows;
 	memset(f, 0, sizeof(*f));
 	f->l4 = d->l4;
 	f->a = d->src;
@@ -87,16 +131,33 @@ static void obs_base(struct obs *o, const struct obs_log *log, enum obs_kind k,
 	o->kind = k;
 	o->t_us = rel_us(log, t_us);
 	o->transport = d->l4 == DS_L4_TCP ? NP_TCP : NP_UDP;
-	snprintf(o->test, sizeof(o->test), "capture");
+	memcpy(o->test, "capture", sizeof("capture"));
+}
+
+static size_t tx_slot(const uint8_t *tid)
+{
+	return (size_t)(mix((uint64_t)np_get32(tid) << 32 ^ np_get32(tid + 4)) ^
+			mix(np_get32(tid + 8))) % TX_IX_LEN;
 }
 
 static struct cap_tx *tx_find(struct capture_report *cr, const uint8_t *tid)
 {
-	/* Newest first: a reused ID belongs to the latest transaction. */
-	for (size_t i = cr->ntx; i-- > 0;)
-		if (!memcmp(cr->tx[i].tid, tid, STUN_TID_LEN))
-			return &cr->tx[i];
+	/* The index keeps the newest transaction of an ID: a reused ID
+	 * belongs to the latest one. */
+	for (size_t i = tx_slot(tid); cr->tx_ix[i]; i = (i + 1) % TX_IX_LEN)
+		if (!memcmp(cr->tx[cr->tx_ix[i] - 1].tid, tid, STUN_TID_LEN))
+			return &cr->tx[cr->tx_ix[i] - 1];
 	return NULL;
+}
+
+static void tx_index(struct capture_report *cr, size_t idx)
+{
+	size_t i = tx_slot(cr->tx[idx].tid);
+
+	for (; cr->tx_ix[i]; i = (i + 1) % TX_IX_LEN)
+		if (!memcmp(cr->tx[cr->tx_ix[i] - 1].tid, cr->tx[idx].tid, STUN_TID_LEN))
+			break;
+	cr->tx_ix[i] = (uint16_t)(idx + 1);
 }
 
 static struct cap_ice_pair *ice_pair(struct capture_report *cr,
@@ -179,6 +240,7 @@ static void stun_request(struct capture_report *cr, struct obs_log *log,
 		tx->sent_seq = rec ? rec->seq : 0;
 		tx->tries = 1;
 		tx->ice_idx = -1;
+		tx_index(cr, cr->ntx - 1);
 	}
 	if (m->method == STUN_BINDING &&
 	    (user || stun_msg_find(m, STUN_ATTR_PRIORITY) ||
@@ -352,19 +414,24 @@ static void on_dtls(struct cap_flow *f, int dir, const struct dissect_app_info *
 static void on_rtp(struct capture_report *cr, const struct dissect_pkt *d,
 		   const struct dissect_app_info *ai, uint64_t t_us)
 {
+	size_t i = (size_t)(mix(ep_hash(&d->src) ^ ai->ssrc) % RTP_IX_LEN);
 	struct cap_rtp *s = NULL;
 
-	for (size_t i = 0; i < cr->nrtp; i++)
-		if (cr->rtp[i].ssrc == ai->ssrc && same_ep(&cr->rtp[i].src, &d->src)) {
-			s = &cr->rtp[i];
+	for (; cr->rtp_ix[i]; i = (i + 1) % RTP_IX_LEN) {
+		struct cap_rtp *c = &cr->rtp[cr->rtp_ix[i] - 1];
+
+		if (c->ssrc == ai->ssrc && same_ep(&c->src, &d->src)) {
+			s = c;
 			break;
 		}
+	}
 	if (!s) {
 		if (cr->nrtp == CAP_RTP_MAX) {
 			cr->rtp_dropped++;
 			return;
 		}
 		s = &cr->rtp[cr->nrtp++];
+		cr->rtp_ix[i] = (uint16_t)cr->nrtp;
 		memset(s, 0, sizeof(*s));
 		s->ssrc = ai->ssrc;
 		s->pt = ai->pt;

@@ -120,6 +120,12 @@ struct capture_report {
 	size_t nice, ice_dropped;
 	struct cap_rtp rtp[CAP_RTP_MAX];
 	size_t nrtp, rtp_dropped;
+	/* Open-addressing hash indexes into the tables above (a slot holds
+	 * the table index + 1, 0 when empty), private to capture_summary.c:
+	 * one lookup per packet whatever the number of flows or streams. */
+	uint16_t flow_ix[CAP_FLOWS_MAX * 4];
+	uint16_t tx_ix[CAP_TX_MAX * 2];
+	uint16_t rtp_ix[CAP_RTP_MAX * 4];
 };
 
 /* Starts a summary. log receives the derived observations; its start time

@@ -180,6 +180,7 @@ static void pair_note(struct ice_report *r, const struct obs *o)
 		return;
 	p->local = o->local;
 	p->remote = o->remote;
+	p->transport = o->transport;
 	snprintf(p->ltype, sizeof(p->ltype), "%s", lt);
 	snprintf(p->rtype, sizeof(p->rtype), "%s", rt);
 	p->priority = prio;
@@ -252,6 +253,7 @@ static void selected_note(struct ice_report *r, const struct obs *o)
 	char lt[8] = "", rt[8] = "";
 
 	r->selected_ok = 1;
+	r->sel_transport = o->transport;
 	r->sel_local = o->local;
 	r->sel_remote = o->remote;
 	sscanf(o->text, "%7[a-z]", lt);

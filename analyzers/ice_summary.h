@@ -34,6 +34,7 @@ struct ice_sum_pair {
 	long index;                 /* the agent's pair number */
 	struct sockaddr_storage local, remote; /* local base, remote address */
 	char ltype[8], rtype[8];
+	enum np_transport transport;
 	uint64_t priority;
 	char state[16];
 	int nominated, selected;
@@ -69,6 +70,7 @@ struct ice_report {
 	long selected;              /* index into pairs, or -1 */
 	struct sockaddr_storage sel_local, sel_remote;
 	char sel_ltype[8], sel_rtype[8];
+	enum np_transport sel_transport;
 	int sel_relay_transport;    /* -1 unless the local side is a relay */
 	uint64_t sel_rtt_us;
 	/* Per-phase times since the start, 0 when not reached. */

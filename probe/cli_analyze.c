@@ -15,6 +15,7 @@
 #include "np_err.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,29 @@ static void usage(FILE *f)
 		"  reads Ethernet, Linux cooked (v1, v2), raw IP and loopback captures\n"
 		"  --format text|json, -o FILE\n"
 		"  --events FILE      write the derived observations (JSON lines)\n");
+}
+
+/* A capture can yield millions of observations. --events streams every
+ * one; the log keeps the first LOG_KEEP (for the HTML timeline and the
+ * findings' evidence) and then a rolling LOG_WINDOW, so memory stays flat
+ * on any capture. seq_base keeps the numbers counting on over what was let
+ * go: 1, 2, ... for the whole run, in the log and in --events. */
+#define LOG_KEEP 1024
+#define LOG_WINDOW 1024
+
+static void renumber(const struct obs *o, void *arg)
+{
+	/* Called on the record just stored in the log's own array (not
+	 * const there), before --events writes it. */
+	((struct obs *)(uintptr_t)o)->seq += *(const uint64_t *)arg;
+}
+
+static void log_trim(struct obs_log *log, uint64_t *seq_base)
+{
+	if (log->n < LOG_KEEP + LOG_WINDOW)
+		return;
+	*seq_base += log->n - LOG_KEEP;
+	log->n = LOG_KEEP;
 }
 
 static void note_linktype(struct capture_report *cr, int lt)
@@ -55,6 +79,8 @@ int cli_analyze(int argc, char **argv)
 	char detail[256] = "";
 	const char *path;
 	int opt, err, rc, events_open = 0;
+	uint64_t seq_base = 0;
+	int last_lt = -1;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -83,6 +109,8 @@ int cli_analyze(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	obs_log_init(&log, 0, 0);
+	log.on_add = renumber;
+	log.on_add_arg = &seq_base;
 	cr = calloc(1, sizeof(*cr));
 	fs = calloc(1, sizeof(*fs));
 	if (!cr || !fs) {
@@ -110,9 +138,13 @@ int cli_analyze(int argc, char **argv)
 			}
 			events_open = 1;
 		}
-		note_linktype(cr, pkt.linktype);
+		if (pkt.linktype != last_lt) {
+			note_linktype(cr, pkt.linktype);
+			last_lt = pkt.linktype;
+		}
 		dissect_packet(pkt.linktype, pkt.data, pkt.caplen, pkt.len, &d);
 		capture_summary_packet(cr, &log, &d, pkt.t_us);
+		log_trim(&log, &seq_base);
 	}
 	if (!events_open && cli_events_open(&c, &log) < 0) {
 		rc = EXIT_USAGE;
@@ -132,6 +164,7 @@ int cli_analyze(int argc, char **argv)
 	}
 	capture_summary_finish(cr, &log, fs);
 	cli_events_close(&c, &log);
+	fs->log = &log;
 	rc = cli_report(&c, fs);
 out:
 	obs_log_dispose(&log);

@@ -61,6 +61,9 @@ static void usage(FILE *f)
 		"  --relay-only       gather and offer relayed candidates only\n"
 		"  -4, -6             only IPv4 / only IPv6 host candidates\n"
 		"  --loopback         also gather on loopback (for tests on one host)\n"
+		"  --no-tcp           no ICE-TCP candidates (RFC 6544; gathered by default)\n"
+		"  --portmap[=GW]     ask the gateway (default: the default route's) for port\n"
+		"                     mappings with PCP, NAT-PMP and UPnP IGD; removed on exit\n"
 		"  --ta MS            pacing of checks (default 5, the RFC 8445 floor; 50 as in the RFC)\n"
 		"  --timeout S        give up after S seconds (default 30)\n"
 		"  --hold S           keep the selected pair S seconds, with consent freshness\n"
@@ -240,7 +243,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -254,6 +257,8 @@ int cli_ice(int argc, char **argv)
 		{ "tls-ca", required_argument, NULL, O_TLSCA },
 		{ "relay-only", no_argument, NULL, O_RELAYONLY },
 		{ "loopback", no_argument, NULL, O_LOOPBACK },
+		{ "no-tcp", no_argument, NULL, O_NOTCP },
+		{ "portmap", optional_argument, NULL, O_PORTMAP },
 		{ "ta", required_argument, NULL, O_TA },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "hold", required_argument, NULL, O_HOLD },
@@ -315,6 +320,21 @@ int cli_ice(int argc, char **argv)
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_RELAYONLY: cfg.relay_only = 1; break;
 		case O_LOOPBACK: cfg.loopback = 1; break;
+		case O_NOTCP: cfg.no_tcp = 1; break;
+		case O_PORTMAP:
+			cfg.portmap = 1;
+			if (optarg && np_addr_parse(optarg, &cfg.gateway) < 0) {
+				char with_port[80];
+
+				/* A bare address: the port-mapping port. */
+				snprintf(with_port, sizeof(with_port), "%s:5351", optarg);
+				if (np_addr_parse(with_port, &cfg.gateway) < 0) {
+					cli_error("--portmap takes the gateway's IPv4 address, not \"%s\"",
+						  optarg);
+					return EXIT_USAGE;
+				}
+			}
+			break;
 		case '4': cfg.family = AF_INET; break;
 		case '6': cfg.family = AF_INET6; break;
 		case O_TA: {

@@ -39,7 +39,7 @@ int cli_report_cmd(int argc, char **argv)
 		case 'e': events = optarg; break;
 		case 'f':
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -51,7 +51,7 @@ int cli_report_cmd(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: natprobe report --events FILE [--format text|json|junit|openmetrics]\n"
+			printf("usage: natprobe report --events FILE [--format text|json|html|junit|openmetrics]\n"
 			       "                       [--require LIST] [--max-rtt MS] [-o FILE]\n"
 			       "  --require takes the checks of the command that recorded the log\n");
 			return EXIT_PASS;
@@ -97,6 +97,7 @@ int cli_report_cmd(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	policy_apply(&c.policy, &fs);
+	fs.log = &log;
 	rc = cli_report(&c, &fs);
 	obs_log_dispose(&log);
 	return rc;

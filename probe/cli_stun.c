@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"  --require LIST     checks that must pass, comma-separated: %s\n"
 		"                     (exit 1 if one fails; each failure is a finding)\n"
 		"  --max-rtt MS       require every answering leg's median RTT <= MS\n"
-		"  --format text|json|junit|openmetrics, -o FILE, --events FILE\n"
+		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n"
 		"  --capture FILE.pcapng  record this run's packets (needs root or\n"
 		"                     CAP_NET_RAW; privileges are dropped right after)\n"
 		"  --dashboard        live view while it runs (q quits, p pauses);\n"
@@ -86,7 +86,7 @@ int cli_stun(int argc, char **argv)
 		case 'f':
 			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, junit or openmetrics, not \"%s\"",
+				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -170,6 +170,7 @@ int cli_stun(int argc, char **argv)
 	stun_summarize(&log, po.family, &fs);
 	policy_apply(&c.policy, &fs);
 	cli_dashboard_note(&fs, dash);
+	fs.log = &log;
 	rc = cli_report(&c, &fs);
 	if (crc)
 		rc = crc;

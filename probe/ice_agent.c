@@ -30,6 +30,7 @@ static const char ice_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void service(struct ice_agent *a);
+static const struct sockaddr_storage *cand_base(const struct ice_cand *c);
 static void on_timer(struct np_loop *loop, void *arg);
 static void on_consent(struct np_loop *loop, void *arg);
 
@@ -55,14 +56,16 @@ static uint64_t since(const struct ice_agent *a)
 	return now > a->t0 ? now - a->t0 : 1;
 }
 
-static void note_obs(struct ice_agent *a, const char *test,
-		     const struct sockaddr_storage *local,
-		     const struct sockaddr_storage *remote, const char *text)
+static void note_obs_t(struct ice_agent *a, const char *test,
+		       enum np_transport t,
+		       const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote, const char *text)
 {
 	struct obs o;
 
 	memset(&o, 0, sizeof(o));
 	o.kind = OBS_NOTE;
+	o.transport = t;
 	snprintf(o.test, sizeof(o.test), "%s", test);
 	snprintf(o.text, sizeof(o.text), "%s", text);
 	if (local && local->ss_family) {
@@ -74,6 +77,13 @@ static void note_obs(struct ice_agent *a, const char *test,
 		o.has |= OBS_HAS_REMOTE;
 	}
 	np_ctx_record(a->ctx, &o);
+}
+
+static void note_obs(struct ice_agent *a, const char *test,
+		     const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote, const char *text)
+{
+	note_obs_t(a, test, NP_UDP, local, remote, text);
 }
 
 void ice_note(struct ice_agent *a, const char *test, const char *fmt, ...)
@@ -241,13 +251,27 @@ void ice_local_candidate(struct ice_agent *a, const struct ice_cand *c)
 
 	if (a->nlocal == ICE_CL_MAX_LOCAL || a->closing)
 		return;
+	/* §5.1.3: a candidate with the transport address and base of one
+	 * we have is redundant (a port mapping equal to the STUN answer). */
+	for (size_t i = 0; i < a->nlocal; i++)
+		if (a->local[i].transport == c->transport &&
+		    np_addr_equal(&a->local[i].addr, &c->addr) &&
+		    np_addr_equal(cand_base(&a->local[i]), cand_base(c))) {
+			char as[64];
+
+			ice_note(a, "ice.gather", "%s %s is redundant with candidate %s",
+				 ice_cand_type_name(c->type),
+				 np_addr_str(&c->addr, as, sizeof(as)),
+				 a->local[i].foundation);
+			return;
+		}
 	if (ice_cl_add_local(a->cl, &cc) < 0)
 		return;
 	/* The checklist gave it its foundation (§5.1.1.3). */
 	cc = a->cl->local[a->cl->nlocal - 1];
 	a->local[a->nlocal++] = cc;
 	cand_line(&cc, line, sizeof(line));
-	note_obs(a, "ice.gather", c->base.ss_family ? &c->base : &c->addr,
+	note_obs_t(a, "ice.gather", c->transport, c->base.ss_family ? &c->base : &c->addr,
 		 c->server.ss_family ? &c->server : NULL, line);
 	if (c->type == ICE_HOST)
 		phase(a, &a->t_host, "first-host");
@@ -316,7 +340,8 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 				 "remote candidates capped; the rest ignored");
 			break;
 		} else {
-			note_obs(a, "ice.remote", NULL, &m->cands[i].addr, line);
+			note_obs_t(a, "ice.remote", m->cands[i].transport, NULL,
+				   &m->cands[i].addr, line);
 		}
 	}
 	if (m->end_of_candidates)
@@ -359,7 +384,7 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 	if (a->state != ICE_AGENT_CONNECTED || !ice_agent_selected(a, &l, &r))
 		return NP_ENOTFOUND;
-	b = ice_base_find(a, cand_base(l));
+	b = ice_base_for(a, l, &r->addr, 0);
 	if (!b)
 		return NP_ENOTFOUND;
 	return ice_base_send(a, b, buf, len, &r->addr);
@@ -391,6 +416,7 @@ static void record_check(struct ice_agent *a, const struct ice_check *c,
 
 	memset(&o, 0, sizeof(o));
 	o.kind = c->attempt > 1 ? OBS_RETRANSMIT : OBS_SENT;
+	o.transport = c->local->transport;
 	snprintf(o.test, sizeof(o.test), "ice.check");
 	o.local = c->from;
 	o.remote = c->to;
@@ -412,7 +438,7 @@ static void record_check(struct ice_agent *a, const struct ice_check *c,
 static void send_check(struct ice_agent *a, const struct ice_check *c)
 {
 	uint8_t buf[512];
-	struct ice_base *b = ice_base_find(a, &c->from);
+	struct ice_base *b = ice_base_for(a, c->local, &c->to, 1);
 	int n, err = NP_ENOTFOUND;
 
 	n = ice_msg_check(buf, sizeof(buf), c->tid, a->rufrag, a->ufrag,
@@ -435,7 +461,7 @@ static void consent_send(struct ice_agent *a)
 
 	if (!ice_agent_selected(a, &l, &r))
 		return;
-	b = ice_base_find(a, cand_base(l));
+	b = ice_base_for(a, l, &r->addr, 0);
 	if (!b)
 		return;
 	stun_tid_random(a->consent_tid);
@@ -469,7 +495,7 @@ static void record_pairs(struct ice_agent *a)
 			 ice_cand_type_name(r->type),
 			 (unsigned long long)p->priority,
 			 p->nominated ? " nominated" : "");
-		note_obs(a, "ice.pair", cand_base(l), &r->addr, t);
+		note_obs_t(a, "ice.pair", l->transport, cand_base(l), &r->addr, t);
 		a->seen[i] = p->state;
 	}
 	if (cl->npairs > a->nseen)
@@ -515,9 +541,9 @@ static void selected(struct ice_agent *a)
 		 ice_cand_type_name(l->type), np_addr_str(&l->addr, ls, sizeof(ls)),
 		 ice_cand_type_name(r->type), np_addr_str(&r->addr, rs, sizeof(rs)),
 		 (double)p->stats.current_rtt_us / 1000.0);
-	note_obs(a, "ice.selected", cand_base(l), &r->addr, t);
+	note_obs_t(a, "ice.selected", l->transport, cand_base(l), &r->addr, t);
 	a->consent_last_us = ice_now(a);
-	b = ice_base_find(a, cand_base(l));
+	b = ice_base_for(a, l, &r->addr, 0);
 	if (b && b->relay)
 		ice_base_bind_channel(b, &r->addr);
 	ice_set_state(a, ICE_AGENT_CONNECTED);
@@ -588,7 +614,7 @@ static void answer(struct ice_agent *a, struct ice_base *b,
 	else
 		snprintf(t, sizeof(t), "check from peer answered %d %s: %s", code,
 			 reason, why);
-	note_obs(a, "ice.check.in", &b->addr, src, t);
+	note_obs_t(a, "ice.check.in", b->tcp ? NP_TCP : NP_UDP, &b->addr, src, t);
 }
 
 static void on_request(struct ice_agent *a, struct ice_base *b,
@@ -614,7 +640,7 @@ static void on_request(struct ice_agent *a, struct ice_base *b,
 	a->last_check_in_us = ice_now(a);
 	req.from = *src;
 	req.to = b->addr;
-	req.transport = NP_UDP;
+	req.transport = b->tcp ? NP_TCP : NP_UDP;
 	err = ice_cl_on_request(a->cl, ice_now(a), &req, &reply);
 	if (err == NP_ENOTFOUND) {
 		answer(a, b, m, src, 0, "", "", &req);
@@ -668,6 +694,7 @@ static void on_response(struct ice_agent *a, struct ice_base *b,
 	integrity = stun_check_integrity(m, a->rkey, a->rkey_len);
 	memset(&o, 0, sizeof(o));
 	o.kind = OBS_RESPONSE;
+	o.transport = b->tcp ? NP_TCP : NP_UDP;
 	snprintf(o.test, sizeof(o.test), "ice.check");
 	o.local = b->addr;
 	o.source = *src;

@@ -49,6 +49,12 @@ struct ice_agent_cfg {
 	int family;                 /* AF_INET, AF_INET6, or 0 for both */
 	int loopback;               /* also gather on loopback */
 	int link_local;             /* also gather on IPv6 link-local */
+	int no_tcp;                 /* no ICE-TCP host candidates (RFC 6544) */
+	/* Ask the gateway for port mappings (PCP, NAT-PMP, UPnP IGD): only
+	 * when the user asks, since the gateway is not a server they named.
+	 * AF_UNSPEC: the default IPv4 gateway. */
+	int portmap;
+	struct sockaddr_storage gateway;
 	uint64_t gather_timeout_us; /* per server; 0: 3 s */
 	uint64_t nominate_after_us; /* 0: 100 ms after the first valid pair */
 	uint64_t seed;              /* RNG: tie-breaker, ufrag/pwd, tids */

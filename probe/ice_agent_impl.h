@@ -7,10 +7,12 @@
 #define ICE_AGENT_IMPL_H
 
 #include "ice_agent.h"
+#include "portmap.h"
 #include "turn_client.h"
 
 #define ICE_MAX_HOST 12           /* host sockets (interface addresses) */
 #define ICE_MAX_RELAY 8           /* TURN allocations */
+#define ICE_MAX_TCP 32            /* ICE-TCP connections (RFC 6544) */
 #define ICE_UFRAG_LEN 8
 #define ICE_PWD_LEN 24
 
@@ -18,6 +20,9 @@
 struct ice_base {
 	struct ice_agent *a;
 	int relay;
+	int tcp;                      /* an ICE-TCP connection (RFC 6544) */
+	int listen_fd;                /* a passive candidate's listener, or -1 */
+	struct sockaddr_storage peer; /* tcp: the remote end */
 	struct stun_sock *sock;       /* host socket, or the one to the TURN server */
 	struct turn_client *turn;     /* relay only */
 	struct sockaddr_storage addr; /* host address, or the relayed address */
@@ -57,6 +62,15 @@ struct ice_agent {
 	size_t nhost;
 	struct ice_base relay[ICE_MAX_RELAY];
 	size_t nrelay;
+	struct ice_base listen[ICE_MAX_HOST]; /* ICE-TCP passive listeners */
+	size_t nlisten;
+	struct ice_base tcp[ICE_MAX_TCP];     /* ICE-TCP connections */
+	size_t ntcp;
+	/* Port mappings (PCP, NAT-PMP, UPnP IGD) of host sockets. */
+	struct portmap *pm[ICE_MAX_HOST];
+	size_t pm_host[ICE_MAX_HOST];
+	int pm_mapped[ICE_MAX_HOST];
+	size_t npm;
 	unsigned srflx_pending;       /* Binding requests not yet answered */
 	/* Gathered candidates, in order (the checklist keeps its own copy,
 	 * plus peer-reflexive ones). */
@@ -100,6 +114,22 @@ void ice_on_data(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
 /* Sends bytes from base b to dst (through the relay for a relay base). */
 int ice_base_send(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
 		  size_t len, const struct sockaddr_storage *dst);
+
+/* ice_tcp.c: ICE-TCP (RFC 6544) host candidates and connections. */
+void ice_tcp_gather(struct ice_agent *a, const struct ice_base *host,
+		    size_t idx);
+/* The base a check or data for (local, remote) goes through: a UDP host
+ * socket, a relay, or an ICE-TCP connection (opened when create and the
+ * local candidate is active). NULL when there is none. */
+struct ice_base *ice_base_for(struct ice_agent *a, const struct ice_cand *local,
+			      const struct sockaddr_storage *remote, int create);
+void ice_tcp_free(struct ice_agent *a);
+
+/* ice_portmap.c: port-mapped candidates from the gateway. */
+void ice_portmap_start(struct ice_agent *a);
+int ice_portmap_pending(const struct ice_agent *a);
+void ice_portmap_release(struct ice_agent *a);
+void ice_portmap_free(struct ice_agent *a);
 
 /* ice_gather.c */
 int ice_gather_start(struct ice_agent *a);

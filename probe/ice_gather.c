@@ -137,6 +137,8 @@ static int open_hosts(struct ice_agent *a)
 		stun_sock_set_raw_cb(b->sock, on_sock_raw, b);
 		a->nhost++;
 		host_candidate(a, b, a->nhost - 1);
+		if (!a->cfg.relay_only)
+			ice_tcp_gather(a, b, a->nhost - 1);
 	}
 	freeifaddrs(ifa);
 	if (a->nhost == ICE_MAX_HOST)
@@ -375,6 +377,7 @@ static void start_relay(struct ice_agent *a, size_t si)
 int ice_gather_start(struct ice_agent *a)
 {
 	open_hosts(a);
+	ice_portmap_start(a);
 	for (size_t i = 0; i < a->servers.n; i++) {
 		const struct ice_server *sv = &a->servers.s[i];
 
@@ -390,7 +393,7 @@ int ice_gather_start(struct ice_agent *a)
 
 int ice_agent_gathering_done(const struct ice_agent *a)
 {
-	if (a->srflx_pending)
+	if (a->srflx_pending || (!a->closing && ice_portmap_pending(a)))
 		return 0;
 	for (size_t i = 0; i < a->nrelay; i++)
 		if (!a->relay[i].done)
@@ -400,6 +403,7 @@ int ice_agent_gathering_done(const struct ice_agent *a)
 
 void ice_gather_close(struct ice_agent *a)
 {
+	ice_portmap_release(a);
 	for (size_t i = 0; i < a->nrelay; i++)
 		if (a->relay[i].ready && !a->relay[i].closed &&
 		    turn_close(a->relay[i].turn) < 0)
@@ -410,6 +414,8 @@ void ice_gather_close(struct ice_agent *a)
 
 int ice_agent_closed(const struct ice_agent *a)
 {
+	if (ice_portmap_pending(a))
+		return 0;
 	for (size_t i = 0; i < a->nrelay; i++)
 		if (!a->relay[i].closed)
 			return 0;
@@ -418,6 +424,8 @@ int ice_agent_closed(const struct ice_agent *a)
 
 void ice_gather_free(struct ice_agent *a)
 {
+	ice_portmap_free(a);
+	ice_tcp_free(a);
 	for (size_t i = 0; i < a->nrelay; i++) {
 		turn_client_free(a->relay[i].turn);
 		stun_sock_free(a->relay[i].sock);

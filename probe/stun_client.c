@@ -263,6 +263,34 @@ fail:
 	return err;
 }
 
+int stun_sock_adopt(struct np_ctx *ctx, int fd,
+		    const struct sockaddr_storage *peer, const char *server_name,
+		    struct stun_sock **out)
+{
+	struct stun_sock *s;
+	int one = 1, err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NP_ENOMEM;
+	s->ctx = ctx;
+	s->transport = NP_TCP;
+	s->peer = *peer;
+	s->fd = fd;
+	s->state = CONN_READY;
+	snprintf(s->server, sizeof(s->server), "%s", server_name ? server_name : "");
+	np_timer_init(&s->conn_timer, conn_timeout, s);
+	setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+	stunc_update_local(s);
+	err = np_loop_add_fd(ctx->loop, fd, EPOLLIN, stunc_on_io, s);
+	if (err < 0) {
+		free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
 static void txn_release(struct txn *x)
 {
 	np_timer_stop(x->sock->ctx->loop, &x->timer);

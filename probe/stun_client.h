@@ -110,6 +110,11 @@ int stun_sock_open(struct np_ctx *ctx, enum np_transport t,
 		   const struct sockaddr_storage *local, const char *sni,
 		   const char *server_name, stun_conn_cb conn_cb, void *arg,
 		   struct stun_sock **out);
+/* Wraps a connected stream socket (an accepted connection: ICE-TCP
+ * passive candidates) as a ready TCP stun_sock that now owns fd. */
+int stun_sock_adopt(struct np_ctx *ctx, int fd,
+		    const struct sockaddr_storage *peer, const char *server_name,
+		    struct stun_sock **out);
 void stun_sock_free(struct stun_sock *s);
 const struct sockaddr_storage *stun_sock_local(const struct stun_sock *s);
 int stun_sock_fd(const struct stun_sock *s);

@@ -12,7 +12,8 @@
 #define REPORT_SCHEMA_VERSION 1
 #define NATPROBE_VERSION "0.1.0"
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_OPENMETRICS };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_OPENMETRICS,
+		     REPORT_HTML };
 
 int report_format_parse(const char *s, enum report_format *f);
 /* Writes fs in the format to out; returns 0 or -errno on a write error. */
@@ -24,6 +25,9 @@ int report_json(const struct findings *fs, FILE *out);
 int report_junit(const struct findings *fs, FILE *out);
 /* OpenMetrics 1.0 text exposition, ending in "# EOF". */
 int report_openmetrics(const struct findings *fs, FILE *out);
+/* One self-contained HTML page (no script, no external resource) with an
+ * SVG timeline of fs->log (report_html.c). */
+int report_html(const struct findings *fs, FILE *out);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when s does not
  * start one; reports replace such bytes with U+FFFD. */
 size_t report_utf8_len(const char *s);

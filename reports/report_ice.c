@@ -41,7 +41,7 @@ static json_t *ip_json(const struct sockaddr_storage *ss)
 }
 
 static json_t *endpoint_json(const char *type, const struct sockaddr_storage *a,
-			     int relay_transport)
+			     enum np_transport t, int relay_transport)
 {
 	json_t *o = json_object();
 
@@ -49,7 +49,7 @@ static json_t *endpoint_json(const char *type, const struct sockaddr_storage *a,
 	json_object_set_new(o, "address", ip_json(a));
 	json_object_set_new(o, "port", a->ss_family ? json_integer(np_addr_port(a))
 						    : json_null());
-	json_object_set_new(o, "protocol", json_string("udp"));
+	json_object_set_new(o, "protocol", json_string(np_transport_name(t)));
 	json_object_set_new(o, "relay_protocol",
 			    relay_transport >= 0
 				    ? json_string(np_transport_name(relay_transport))
@@ -60,7 +60,11 @@ static json_t *endpoint_json(const char *type, const struct sockaddr_storage *a,
 static json_t *cand_json(const struct ice_sum_cand *c)
 {
 	json_t *o = endpoint_json(ice_cand_type_name(c->c.type), &c->c.addr,
-				  c->relay_transport);
+				  c->c.transport, c->relay_transport);
+
+	json_object_set_new(o, "tcptype", c->c.transport == NP_TCP
+						  ? json_string(ice_tcptype_name(c->c.tcptype))
+						  : json_null());
 
 	json_object_set_new(o, "foundation", json_string(c->c.foundation));
 	json_object_set_new(o, "priority", json_integer(c->c.priority));
@@ -76,6 +80,7 @@ static json_t *pair_json(const struct ice_sum_pair *p)
 	json_object_set_new(o, "id", json_integer(p->index));
 	json_object_set_new(o, "local", addr_or_null(&p->local));
 	json_object_set_new(o, "remote", addr_or_null(&p->remote));
+	json_object_set_new(o, "protocol", json_string(np_transport_name(p->transport)));
 	json_object_set_new(o, "local_type", json_string(p->ltype));
 	json_object_set_new(o, "remote_type", json_string(p->rtype));
 	json_object_set_new(o, "priority", json_integer((json_int_t)p->priority));
@@ -141,8 +146,10 @@ void report_ice_json(const struct ice_report *r, json_t *root)
 		json_t *s = json_object();
 
 		json_object_set_new(s, "local", endpoint_json(r->sel_ltype, &r->sel_local,
+							      r->sel_transport,
 							      r->sel_relay_transport));
-		json_object_set_new(s, "remote", endpoint_json(r->sel_rtype, &r->sel_remote, -1));
+		json_object_set_new(s, "remote", endpoint_json(r->sel_rtype, &r->sel_remote,
+							       r->sel_transport, -1));
 		json_object_set_new(s, "rtt_ms", json_real((double)r->sel_rtt_us / 1000.0));
 		json_object_set_new(ice, "selected", s);
 	} else {
@@ -187,7 +194,8 @@ void report_ice_text(const struct ice_report *r, FILE *out)
 	fprintf(out, "ICE (%s): %s\n", r->controlling ? "controlling" : "controlled",
 		r->state);
 	if (r->selected_ok)
-		fprintf(out, "  selected   %s %s -> %s %s, rtt %.2f ms\n", r->sel_ltype,
+		fprintf(out, "  selected   %s %s %s -> %s %s, rtt %.2f ms\n",
+			np_transport_name(r->sel_transport), r->sel_ltype,
 			np_addr_str(&r->sel_local, a, sizeof(a)), r->sel_rtype,
 			np_addr_str(&r->sel_remote, b, sizeof(b)),
 			(double)r->sel_rtt_us / 1000.0);
@@ -200,8 +208,8 @@ void report_ice_text(const struct ice_report *r, FILE *out)
 	for (size_t i = 0; i < r->ncands; i++) {
 		const struct ice_sum_cand *c = &r->cands[i];
 
-		fprintf(out, "    %-6s %-5s %s%s%s\n", c->remote ? "remote" : "local",
-			ice_cand_type_name(c->c.type),
+		fprintf(out, "    %-6s %-5s %-3s %s%s%s\n", c->remote ? "remote" : "local",
+			ice_cand_type_name(c->c.type), np_transport_name(c->c.transport),
 			np_addr_str(&c->c.addr, a, sizeof(a)),
 			c->relay_transport >= 0 ? " via " : "",
 			c->relay_transport >= 0 ? np_transport_name(c->relay_transport) : "");

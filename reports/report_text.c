@@ -128,6 +128,8 @@ int report_format_parse(const char *s, enum report_format *f)
 		*f = REPORT_JUNIT;
 	else if (!strcmp(s, "openmetrics"))
 		*f = REPORT_OPENMETRICS;
+	else if (!strcmp(s, "html"))
+		*f = REPORT_HTML;
 	else
 		return -EINVAL;
 	return 0;
@@ -139,6 +141,7 @@ int report_write(const struct findings *fs, enum report_format f, FILE *out)
 	case REPORT_JSON: return report_json(fs, out);
 	case REPORT_JUNIT: return report_junit(fs, out);
 	case REPORT_OPENMETRICS: return report_openmetrics(fs, out);
+	case REPORT_HTML: return report_html(fs, out);
 	case REPORT_TEXT: break;
 	}
 	return report_text(fs, out);

@@ -18,4 +18,5 @@ sh "$HERE/bench_nat.sh" "${BENCH_CASES:-all}" || rc=1
 echo
 echo "== Binding responses per second: natprobe serve vs coturn (loopback)"
 sh "$HERE/bench_serve.sh" || rc=1
+echo; echo "== natprobe analyze vs tshark, same capture (BENCH_ANALYZE_MB, default 1024)"; sh "$HERE/bench_analyze.sh" || rc=1
 exit $rc

@@ -1,0 +1,605 @@
+/*
+ * whip.c - WHIP (RFC 9725) over plain HTTP/1.1: a blocking client (one
+ * request per connection, every wait bounded by poll() and one overall
+ * deadline) and the endpoint's request handler for `natprobe serve`.
+ *
+ * The client runs before the event loop starts its checks, so blocking
+ * here is fine. The server side owns no socket: the caller reads and
+ * parses a request, whip_handle() writes the response bytes.
+ */
+#include "whip.h"
+#include "np_err.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && wlen) {
+		va_start(ap, fmt);
+		vsnprintf(why, wlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int whip_url_parse(const char *url, struct whip_url *u, char *why,
+		   size_t wlen)
+{
+	const char *p, *auth, *aend, *hend, *portstr = NULL;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (!url)
+		return say(why, wlen, NP_EINVAL, "no WHIP URL given");
+	if (strncasecmp(url, "https://", 8) == 0)
+		return say(why, wlen, NP_EINVAL,
+			   "\"%s\": https is not supported yet (no TLS); use http://",
+			   url);
+	if (strncasecmp(url, "http://", 7) != 0)
+		return say(why, wlen, NP_EINVAL,
+			   "\"%s\": a WHIP URL starts with http://", url);
+	auth = url + 7;
+	aend = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(aend - auth)))
+		return say(why, wlen, NP_EINVAL,
+			   "\"%s\": user information in the URL is not supported",
+			   url);
+	if (*auth == '[') {
+		hend = memchr(auth, ']', (size_t)(aend - auth));
+		if (!hend)
+			return say(why, wlen, NP_EINVAL,
+				   "\"%s\": unterminated [IPv6 address]", url);
+		p = auth + 1;
+		if (hend[1] == ':')
+			portstr = hend + 2;
+		else if (hend + 1 != aend)
+			return say(why, wlen, NP_EINVAL, "\"%s\": junk after ]",
+				   url);
+	} else {
+		p = auth;
+		hend = memchr(auth, ':', (size_t)(aend - auth));
+		if (hend)
+			portstr = hend + 1;
+		else
+			hend = aend;
+		for (const char *c = p; c < hend; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' &&
+			    *c != '.' && *c != '_')
+				return say(why, wlen, NP_EINVAL,
+					   "\"%s\": host has characters a name cannot have",
+					   url);
+	}
+	n = (size_t)(hend - p);
+	if (n == 0 || n >= sizeof(u->host))
+		return say(why, wlen, NP_EINVAL, "\"%s\": no host, or too long",
+			   url);
+	memcpy(u->host, p, n);
+	u->port = 80;
+	if (portstr) {
+		unsigned long port = 0;
+		const char *c;
+
+		for (c = portstr; c < aend && isdigit((unsigned char)*c) &&
+				  port <= 65535; c++)
+			port = port * 10 + (unsigned long)(*c - '0');
+		if (c != aend || c == portstr || port == 0 || port > 65535)
+			return say(why, wlen, NP_EINVAL,
+				   "\"%s\": port must be 1..65535", url);
+		u->port = (uint16_t)port;
+	}
+	n = (size_t)(aend - auth);
+	if (n >= sizeof(u->authority))
+		return say(why, wlen, NP_EINVAL, "\"%s\": host too long", url);
+	memcpy(u->authority, auth, n);
+	if (strchr(aend, '#'))
+		return say(why, wlen, NP_EINVAL,
+			   "\"%s\": a fragment (#) has no place in a WHIP URL",
+			   url);
+	if (*aend != '/')
+		snprintf(u->path, sizeof(u->path), "/%s", aend);
+	else if (strlen(aend) < sizeof(u->path))
+		memcpy(u->path, aend, strlen(aend) + 1);
+	else
+		return say(why, wlen, NP_EINVAL, "\"%s\": path too long", url);
+	for (p = u->path; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return say(why, wlen, NP_EINVAL,
+				   "\"%s\": the path has spaces or control characters",
+				   url);
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before deadline, 0 when past it. */
+static int left_ms(uint64_t deadline)
+{
+	uint64_t t = now_ms();
+
+	return t >= deadline ? 0 : (int)(deadline - t);
+}
+
+/* Waits for events on fd until the deadline: 1 ready, 0 timed out, -errno. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int rc;
+
+	for (;;) {
+		rc = poll(&p, 1, left_ms(deadline));
+		if (rc >= 0)
+			return rc > 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Non-blocking connect to each address in turn, within the deadline. */
+static int dial(const struct whip_url *u, uint64_t deadline, const char *url,
+		char *why, size_t wlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
+	char port[8];
+	int fd = -1, rc, err = ECONNREFUSED;
+	socklen_t elen;
+
+	snprintf(port, sizeof(port), "%u", u->port);
+	rc = getaddrinfo(u->host, port, &hints, &ai);
+	if (rc)
+		return say(why, wlen, NP_ERESOLVE, "%s: %s: %s", url, u->host,
+			   gai_strerror(rc));
+	for (a = ai; a; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
+				  SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			rc = wait_fd(fd, POLLOUT, deadline);
+			if (rc == 0) {
+				close(fd);
+				freeaddrinfo(ai);
+				return say(why, wlen, NP_ETIMEOUT,
+					   "%s: connecting timed out", url);
+			}
+			elen = sizeof(err);
+			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+						 &elen) == 0 && err == 0)
+				break;
+			if (rc < 0)
+				err = -rc;
+		} else {
+			err = errno;
+		}
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return say(why, wlen, -err, "%s: connecting to %s: %s", url,
+			   u->authority, strerror(err));
+	return fd;
+}
+
+/*
+ * One request, one response, one connection. On success *raw holds the
+ * response bytes (malloc'd, the caller frees) that resp borrows.
+ */
+static int exchange(const char *url, const char *method,
+		    const char *const *hdrs, const void *body, size_t blen,
+		    uint32_t timeout_ms, uint8_t **raw,
+		    struct http_response *resp, char *why, size_t wlen)
+{
+	const size_t rcap = HTTP_MAX_HEAD + HTTP_MAX_BODY;
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct whip_url u;
+	char *req = NULL, pwhy[200];
+	uint8_t *in = NULL;
+	size_t reqlen = 0, off = 0, got = 0;
+	int fd = -1, rc;
+
+	*raw = NULL;
+	rc = whip_url_parse(url, &u, why, wlen);
+	if (rc)
+		return rc;
+	req = malloc(HTTP_MAX_HEAD + blen);
+	in = malloc(rcap);
+	if (!req || !in) {
+		rc = say(why, wlen, NP_ENOMEM, "%s: out of memory", url);
+		goto out;
+	}
+	rc = http_write_request(req, HTTP_MAX_HEAD + blen, &reqlen, method,
+				u.path, u.authority, hdrs, body, blen);
+	if (rc) {
+		say(why, wlen, rc, "%s: cannot write the request (%s)", url,
+		    np_strerror(rc));
+		goto out;
+	}
+	fd = dial(&u, deadline, url, why, wlen);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	while (off < reqlen) {
+		ssize_t n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			rc = say(why, wlen, -errno, "%s: sending: %s", url,
+				 strerror(errno));
+			goto out;
+		}
+		rc = wait_fd(fd, POLLOUT, deadline);
+		if (rc <= 0) {
+			rc = rc ? rc : NP_ETIMEOUT;
+			say(why, wlen, rc, "%s: sending the request %s", url,
+			    rc == NP_ETIMEOUT ? "timed out" : strerror(-rc));
+			goto out;
+		}
+	}
+	for (;;) {
+		ssize_t n;
+
+		rc = wait_fd(fd, POLLIN, deadline);
+		if (rc <= 0) {
+			rc = rc ? rc : NP_ETIMEOUT;
+			say(why, wlen, rc,
+			    "%s: no complete response within %u ms (%zu bytes so far)",
+			    url, timeout_ms, got);
+			goto out;
+		}
+		n = recv(fd, in + got, rcap - got, 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			rc = say(why, wlen, -errno, "%s: receiving: %s", url,
+				 strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+		rc = http_parse_response(in, got, n == 0, resp, pwhy,
+					 sizeof(pwhy));
+		if (rc == 0)
+			break;
+		if (rc == NP_ETRUNCATED && n == 0) {
+			rc = say(why, wlen, NP_EINVAL,
+				 "%s: the connection closed after %zu bytes, before the response was complete",
+				 url, got);
+			goto out;
+		}
+		if (rc == NP_ETRUNCATED && got == rcap)
+			rc = NP_EFULL;
+		if (rc != NP_ETRUNCATED) {
+			say(why, wlen, rc, "%s: malformed HTTP response: %s", url,
+			    rc == NP_EFULL && got == rcap ? "too large" : pwhy);
+			goto out;
+		}
+	}
+	*raw = in;
+	in = NULL;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	free(in);
+	return rc;
+}
+
+/* "415 Unsupported Media Type", plus the first line of a text body. */
+static int refused(const char *url, const char *what,
+		   const struct http_response *r, char *why, size_t wlen)
+{
+	char text[160] = "";
+	size_t i;
+
+	if (r->f.body_len && !strncmp(r->f.content_type, "text/", 5)) {
+		for (i = 0; i < r->f.body_len && i < sizeof(text) - 3; i++) {
+			unsigned char c = r->f.body[i];
+
+			if (c == '\n' || c == '\r')
+				break;
+			text[i + 2] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		if (i) {
+			text[0] = ':';
+			text[1] = ' ';
+			text[i + 2] = '\0';
+		}
+	}
+	return say(why, wlen, NP_EINVAL, "%s: %s answered %d %s%s", url, what,
+		   r->status, r->reason, text);
+}
+
+/* The session URL, absolute: RFC 9725 §4.2 lets Location be relative
+ * (RFC 9110 §10.2.2: resolved against the request's URL). */
+static int absolute(const char *url, const char *loc, char *out, size_t cap)
+{
+	struct whip_url u;
+	const char *slash;
+	int n;
+
+	if (whip_url_parse(url, &u, NULL, 0))
+		return NP_EINVAL;
+	if (!strncasecmp(loc, "http://", 7) || !strncasecmp(loc, "https://", 8))
+		n = snprintf(out, cap, "%s", loc);
+	else if (loc[0] == '/' && loc[1] == '/')
+		n = snprintf(out, cap, "http:%s", loc);
+	else if (loc[0] == '/')
+		n = snprintf(out, cap, "http://%s%s", u.authority, loc);
+	else {
+		u.path[strcspn(u.path, "?")] = '\0';
+		slash = strrchr(u.path, '/');
+		n = snprintf(out, cap, "http://%s%.*s/%s", u.authority,
+			     (int)(slash - u.path), u.path, loc);
+	}
+	return n < 0 || (size_t)n >= cap ? NP_ENOSPACE : 0;
+}
+
+int whip_post(const char *url, const char *offer, size_t len,
+	      uint32_t timeout_ms, char **answer, size_t *alen,
+	      char *location, size_t loclen, char *why, size_t wlen)
+{
+	static const char *const hdrs[] = {
+		"Content-Type", "application/sdp", "Accept", "application/sdp",
+		"User-Agent", "natprobe", "Connection", "close", NULL
+	};
+	struct http_response *r;
+	uint8_t *raw = NULL;
+	int rc;
+
+	*answer = NULL;
+	*alen = 0;
+	if (!offer || !len)
+		return say(why, wlen, NP_EINVAL, "%s: no offer to send",
+			   url ? url : "WHIP");
+	r = malloc(sizeof(*r));
+	if (!r)
+		return say(why, wlen, NP_ENOMEM, "out of memory");
+	rc = exchange(url, "POST", hdrs, offer, len, timeout_ms, &raw, r, why,
+		      wlen);
+	if (rc)
+		goto out;
+	if (r->status != 201) {
+		rc = refused(url, "the WHIP endpoint", r, why, wlen);
+		goto out;
+	}
+	if (!r->f.location[0]) {
+		rc = say(why, wlen, NP_EINVAL,
+			 "%s: 201 Created without a Location (RFC 9725 §4.2 requires the session URL)",
+			 url);
+		goto out;
+	}
+	if (strcmp(r->f.content_type, "application/sdp") != 0 ||
+	    !r->f.body_len) {
+		rc = say(why, wlen, NP_EINVAL,
+			 "%s: 201 Created, but the body is %zu bytes of \"%s\", not an application/sdp answer",
+			 url, r->f.body_len,
+			 r->f.content_type[0] ? r->f.content_type : "no type");
+		goto out;
+	}
+	rc = absolute(url, r->f.location, location, loclen);
+	if (rc) {
+		say(why, wlen, rc, "%s: Location \"%s\" does not fit in %zu bytes",
+		    url, r->f.location, loclen);
+		goto out;
+	}
+	*answer = malloc(r->f.body_len + 1);
+	if (!*answer) {
+		rc = say(why, wlen, NP_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*answer, r->f.body, r->f.body_len);
+	(*answer)[r->f.body_len] = '\0';
+	*alen = r->f.body_len;
+out:
+	free(raw);
+	free(r);
+	return rc;
+}
+
+int whip_delete(const char *url, uint32_t timeout_ms, char *why, size_t wlen)
+{
+	static const char *const hdrs[] = {
+		"User-Agent", "natprobe", "Connection", "close", NULL
+	};
+	struct http_response *r = malloc(sizeof(*r));
+	uint8_t *raw = NULL;
+	int rc;
+
+	if (!r)
+		return say(why, wlen, NP_ENOMEM, "out of memory");
+	rc = exchange(url, "DELETE", hdrs, NULL, 0, timeout_ms, &raw, r, why,
+		      wlen);
+	if (rc == 0 && (r->status < 200 || r->status > 299))
+		rc = refused(url, "DELETE of the WHIP session", r, why, wlen);
+	free(raw);
+	free(r);
+	return rc;
+}
+
+/* --- server side --- */
+
+int whip_endpoint_init(struct whip_endpoint *ep, const char *path,
+		       uint64_t seed)
+{
+	const char *p;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!path || path[0] != '/' || strlen(path) >= sizeof(ep->path) -
+							    WHIP_ID_LEN - 2)
+		return NP_EINVAL;
+	for (p = path; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '?' || *p == '#')
+			return NP_EINVAL;
+	memcpy(ep->path, path, strlen(path) + 1);
+	/* "/whip/" is the same endpoint as "/whip". */
+	if (strlen(ep->path) > 1 && ep->path[strlen(ep->path) - 1] == '/')
+		ep->path[strlen(ep->path) - 1] = '\0';
+	ep->rng = seed;
+	return 0;
+}
+
+/* splitmix64: session ids that a client cannot guess from its own. */
+static uint64_t next_id(struct whip_endpoint *ep)
+{
+	uint64_t z = (ep->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static int reply(char *out, size_t cap, size_t *outlen,
+		 struct whip_event *ev, int status, const char *const *hdrs,
+		 const char *body, size_t blen)
+{
+	ev->status = status;
+	return http_write_response(out, cap, outlen, status, hdrs, body, blen);
+}
+
+static int reply_text(char *out, size_t cap, size_t *outlen,
+		      struct whip_event *ev, int status, const char *allow,
+		      const char *text)
+{
+	const char *hdrs[] = { "Content-Type", "text/plain; charset=utf-8",
+			       allow ? "Allow" : NULL, allow, NULL };
+	char body[600];
+	size_t i, n = (size_t)snprintf(body, sizeof(body), "%s\n", text);
+
+	if (n >= sizeof(body))
+		n = sizeof(body) - 1;
+	for (i = 0; i + 1 < n; i++) /* one line of printable text */
+		if ((unsigned char)body[i] < 0x20)
+			body[i] = ' ';
+	return reply(out, cap, outlen, ev, status, hdrs, body, n);
+}
+
+static int create(struct whip_endpoint *ep, const struct http_request *req,
+		  whip_answer_fn fn, void *arg, char *out, size_t cap,
+		  size_t *outlen, struct whip_event *ev)
+{
+	char id[WHIP_ID_LEN + 1], loc[sizeof(ep->path) + WHIP_ID_LEN + 2];
+	char why[512] = "", *answer;
+	size_t alen = 0, acap;
+	int rc;
+
+	/* Room for the 201 head is checked before fn can start a session
+	 * that the response then could not announce. */
+	if (cap < WHIP_RESPONSE_HEADROOM)
+		return NP_ENOSPACE;
+	acap = cap - WHIP_RESPONSE_HEADROOM;
+	if (acap > HTTP_MAX_BODY)
+		acap = HTTP_MAX_BODY;
+	if (strcmp(req->f.content_type, "application/sdp") != 0)
+		return reply_text(out, cap, outlen, ev, 415, NULL,
+				  "WHIP offers are Content-Type: application/sdp");
+	if (!req->f.body_len)
+		return reply_text(out, cap, outlen, ev, 400, NULL,
+				  "empty SDP offer");
+	if (ep->nsessions >= WHIP_MAX_SESSIONS)
+		return reply_text(out, cap, outlen, ev, 503, NULL,
+				  "too many WHIP sessions; DELETE one first");
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)next_id(ep));
+	answer = malloc(acap);
+	if (!answer)
+		return reply_text(out, cap, outlen, ev, 500, NULL,
+				  "out of memory");
+	rc = fn(arg, id, (const char *)req->f.body, req->f.body_len, answer,
+		acap, &alen, why, sizeof(why));
+	if (rc || alen == 0 || alen > acap) {
+		free(answer);
+		return reply_text(out, cap, outlen, ev, 400, NULL,
+				  why[0] ? why : "SDP offer refused");
+	}
+	snprintf(loc, sizeof(loc), "%s/%s", ep->path, id);
+	{
+		const char *hdrs[] = { "Content-Type", "application/sdp",
+				       "Location", loc, NULL };
+
+		rc = reply(out, cap, outlen, ev, 201, hdrs, answer, alen);
+	}
+	free(answer);
+	if (rc)
+		return rc;
+	memcpy(ep->ids[ep->nsessions++], id, sizeof(id));
+	ev->kind = WHIP_EV_CREATED;
+	memcpy(ev->id, id, sizeof(id));
+	return 0;
+}
+
+int whip_handle(struct whip_endpoint *ep, const struct http_request *req,
+		whip_answer_fn fn, void *arg, char *out, size_t cap,
+		size_t *outlen, struct whip_event *ev)
+{
+	size_t plen = strlen(ep->path), tlen, i;
+	const char *t = req->target;
+
+	memset(ev, 0, sizeof(*ev));
+	*outlen = 0;
+	tlen = strcspn(t, "?"); /* the query does not pick the resource */
+	if (tlen == plen && !strncmp(t, ep->path, plen)) {
+		if (!strcmp(req->method, "POST"))
+			return create(ep, req, fn, arg, out, cap, outlen, ev);
+		return reply_text(out, cap, outlen, ev, 405, "POST",
+				  "a WHIP endpoint takes POST");
+	}
+	if (tlen == plen + 1 + WHIP_ID_LEN && !strncmp(t, ep->path, plen) &&
+	    t[plen] == '/') {
+		for (i = 0; i < ep->nsessions; i++) {
+			int rc;
+
+			if (strncmp(ep->ids[i], t + plen + 1, WHIP_ID_LEN))
+				continue;
+			/* RFC 9725 §4.3.1: no trickle or restart here, and
+			 * 405 is how an endpoint says so. */
+			if (strcmp(req->method, "DELETE"))
+				return reply_text(out, cap, outlen, ev, 405,
+						  "DELETE",
+						  "this WHIP session takes only DELETE");
+			rc = reply(out, cap, outlen, ev, 200, NULL, NULL, 0);
+			if (rc)
+				return rc;
+			ev->kind = WHIP_EV_DELETED;
+			memcpy(ev->id, ep->ids[i], WHIP_ID_LEN + 1);
+			memmove(ep->ids[i], ep->ids[i + 1],
+				(ep->nsessions - i - 1) * sizeof(ep->ids[0]));
+			ep->nsessions--;
+			return 0;
+		}
+	}
+	return reply_text(out, cap, outlen, ev, 404, NULL,
+			  "no such WHIP endpoint or session");
+}
