@@ -24,7 +24,7 @@ DEB_BUILD := build-essential pkg-config clang libssl-dev libsrtp2-dev \
 DEB_TEST  := python3 time coturn nftables iproute2 procps python3-jsonschema \
 	tshark tmux openssl prometheus python3-junitparser \
 	python3-prometheus-client libxml2-utils libnice-dev miniupnpd \
-	miniupnpd-nftables miniupnpc \
+	miniupnpd-nftables miniupnpc curl python3-zeroconf \
 	gnutls-bin chromium chromium-driver janus
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 

@@ -52,6 +52,9 @@ static void add_cand(struct ice_report *r, const struct obs *o, int remote)
 	if (ice_cand_parse(o->text + 10, strlen(o->text + 10), &c->c, &why, &at,
 			   &alen) != 1)
 		return;
+	/* A ".local" name resolved by mDNS: the note carries the address. */
+	if (c->c.addr.ss_family == AF_UNSPEC && (o->has & OBS_HAS_REMOTE))
+		c->c.addr = o->remote;
 	c->remote = remote;
 	c->relay_transport = -1;
 	c->t_us = o->t_us;
@@ -262,6 +265,18 @@ static void selected_note(struct ice_report *r, const struct obs *o)
 
 		if (arrow)
 			sscanf(arrow + 3, "%7[a-z]", rt);
+	}
+	/* "srflx 198.51.100.2:5000 -> ...": the candidate's own address (the
+	 * observation's local is its base). */
+	{
+		char tok[80];
+		struct sockaddr_storage ca;
+
+		if (sscanf(o->text, "%*7s %79s", tok) == 1 &&
+		    np_addr_parse(tok, &ca) == 0)
+			r->sel_local_cand = ca;
+		else
+			r->sel_local_cand = o->local;
 	}
 	snprintf(r->sel_ltype, sizeof(r->sel_ltype), "%s", lt);
 	snprintf(r->sel_rtype, sizeof(r->sel_rtype), "%s", rt);
@@ -474,7 +489,7 @@ void ice_analyze(const struct obs_log *log, struct ice_report *r,
 			snprintf(f->title, sizeof(f->title),
 				 "%s pair selected: %s %s -> %s %s in %.1f ms",
 				 relay ? "relayed" : "direct", r->sel_ltype,
-				 np_addr_str(&r->sel_local, ls, sizeof(ls)), r->sel_rtype,
+				 np_addr_str(&r->sel_local_cand, ls, sizeof(ls)), r->sel_rtype,
 				 np_addr_str(&r->sel_remote, rs, sizeof(rs)),
 				 (double)r->t_selected / 1000.0);
 			snprintf(f->detail, sizeof(f->detail),

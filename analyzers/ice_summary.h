@@ -68,7 +68,8 @@ struct ice_report {
 	char state[16];             /* "completed" or "failed" */
 	int selected_ok;
 	long selected;              /* index into pairs, or -1 */
-	struct sockaddr_storage sel_local, sel_remote;
+	struct sockaddr_storage sel_local, sel_remote; /* local: the base */
+	struct sockaddr_storage sel_local_cand;  /* the local candidate's address */
 	char sel_ltype[8], sel_rtype[8];
 	enum np_transport sel_transport;
 	int sel_relay_transport;    /* -1 unless the local side is a relay */

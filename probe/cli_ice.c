@@ -15,9 +15,11 @@
 #include "ice_agent.h"
 #include "ice_summary.h"
 #include "ice_servers.h"
+#include "ice_whip.h"
 #include "np_err.h"
 #include "sdp.h"
 #include "sig_file.h"
+#include "whip.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #define CLOSE_WAIT_US 1000000 /* deallocations answered within this */
 #define LINGER_QUIET_US 200000 /* after selection: the peer quiet this long */
 #define LINGER_MAX_US 1500000  /* ... or this long at most */
+#define WHIP_TIMEOUT_MS 10000  /* POST and DELETE, each */
 
 struct ice_run {
 	struct np_loop *loop;
@@ -35,6 +38,8 @@ struct ice_run {
 	struct ice_agent *agent;
 	int offer;
 	const char *local_path, *remote_path;
+	const char *whip_url;        /* --whip: signaling by RFC 9725 */
+	char whip_loc[HTTP_MAX_URL]; /* the session URL, for DELETE */
 	struct sig_reader *reader;
 	struct sdp *sdp;             /* scratch: ours, then theirs */
 	int wrote, have_remote, failed_remote, done;
@@ -53,6 +58,9 @@ static void usage(FILE *f)
 		"  --local FILE       where our description goes (- for stdout)\n"
 		"  --remote FILE      where the peer's description comes from (- for stdin);\n"
 		"                     taken once it ends with a=end-of-candidates or stops growing\n"
+		"  --whip URL         (--offer) POST the offer to a WHIP endpoint (RFC 9725,\n"
+		"                     http://), take the answer from the 201, DELETE at the end;\n"
+		"                     then no --remote, and --local only keeps a copy\n"
 		"  --stun URI         a STUN server (repeat)\n"
 		"  --turn URI         a TURN server (repeat): turn:HOST[:PORT][?transport=udp|tcp],\n"
 		"                     turns:HOST[:PORT]; --user U --password P after it\n"
@@ -93,6 +101,8 @@ static void note(struct np_ctx *ctx, const char *test, const char *fmt, ...)
 	np_ctx_record(ctx, &o);
 }
 
+static void take_remote(struct ice_run *r, const char *buf, size_t len);
+
 static int write_local(struct ice_run *r)
 {
 	static char buf[SDP_MAX_SIZE];
@@ -121,13 +131,34 @@ static int write_local(struct ice_run *r)
 			 np_strerror(err));
 		return err;
 	}
-	err = sig_file_write(r->local_path, buf, len, r->why, sizeof(r->why));
-	if (err < 0)
-		return err;
+	if (r->local_path) {
+		err = sig_file_write(r->local_path, buf, len, r->why,
+				     sizeof(r->why));
+		if (err < 0)
+			return err;
+		note(r->ctx, "ice.signal", "wrote our %s (%zu bytes, %zu candidates) to %s",
+		     r->offer ? "offer" : "answer", len,
+		     r->sdp->media[0].ncands, r->local_path);
+	}
 	r->wrote = 1;
-	note(r->ctx, "ice.signal", "wrote our %s (%zu bytes, %zu candidates) to %s",
-	     r->offer ? "offer" : "answer", len, r->sdp->media[0].ncands,
-	     r->local_path);
+	if (r->whip_url) {
+		char *answer = NULL;
+		size_t alen = 0;
+
+		/* Blocking, bounded: checks wait for the answer anyway. A
+		 * refusal is the endpoint's doing: a finding, not exit 2. */
+		if (ice_whip_offer(r->whip_url, buf, len, WHIP_TIMEOUT_MS,
+				   &answer, &alen, r->whip_loc,
+				   sizeof(r->whip_loc), r->why,
+				   sizeof(r->why)) < 0) {
+			r->failed_remote = r->have_remote = 1;
+			return 0;
+		}
+		note(r->ctx, "ice.signal", "POSTed our offer (%zu bytes) to %s: 201, session %s",
+		     len, r->whip_url, r->whip_loc);
+		take_remote(r, answer, alen);
+		free(answer);
+	}
 	return 0;
 }
 
@@ -174,7 +205,7 @@ static void on_poll(struct np_loop *loop, void *arg)
 			return;
 		}
 	}
-	if (!r->have_remote && (r->wrote || !r->offer)) {
+	if (!r->have_remote && r->reader && (r->wrote || !r->offer)) {
 		const char *buf;
 		size_t len;
 		int got = sig_reader_poll(r->reader, now, &buf, &len);
@@ -243,7 +274,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -266,6 +297,7 @@ int cli_ice(int argc, char **argv)
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
+		{ "whip", required_argument, NULL, O_WHIP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +325,7 @@ int cli_ice(int argc, char **argv)
 		case O_ANSWER: role = 0; break;
 		case O_LOCAL: r.local_path = optarg; break;
 		case O_REMOTE: r.remote_path = optarg; break;
+		case O_WHIP: r.whip_url = optarg; break;
 		case O_STUN:
 		case O_TURN:
 			if (nuri == ICE_MAX_SERVERS) {
@@ -377,12 +410,26 @@ int cli_ice(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (role < 0 || !r.local_path || !r.remote_path || optind < argc) {
+	if (r.whip_url) {
+		struct whip_url u;
+
+		if (role != 1 || r.remote_path) {
+			cli_error("ice: --whip URL sends an offer and takes the answer: use it with --offer and without --remote");
+			return EXIT_USAGE;
+		}
+		if (whip_url_parse(r.whip_url, &u, why, sizeof(why)) < 0) {
+			cli_error("ice: --whip %s", why);
+			return EXIT_USAGE;
+		}
+	}
+	if (role < 0 || optind < argc ||
+	    (!r.whip_url && (!r.local_path || !r.remote_path))) {
 		cli_error("ice: say --offer or --answer, with --local FILE and --remote FILE");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(r.local_path, "-") && (c.output == NULL && c.format_set)) {
+	if (r.local_path && !strcmp(r.local_path, "-") &&
+	    (c.output == NULL && c.format_set)) {
 		cli_error("ice: --local - writes the description to stdout; send the report elsewhere with -o FILE");
 		return EXIT_USAGE;
 	}
@@ -423,8 +470,10 @@ int cli_ice(int argc, char **argv)
 		goto out;
 	}
 	err = sdp_new(&r.sdp);
-	if (err == 0)
+	if (err == 0 && !r.whip_url)
 		err = sig_reader_new(r.remote_path, 0, SDP_MAX_SIZE, &r.reader);
+	if (r.whip_url)
+		r.remote_path = r.whip_url; /* names the peer in messages */
 	if (err == 0)
 		err = ice_agent_new(&ctx, &cfg, &r.agent);
 	if (err < 0) {
@@ -446,6 +495,11 @@ int cli_ice(int argc, char **argv)
 	while (!r.done && np_loop_run_once(r.loop, 100000) >= 0)
 		;
 	np_timer_stop(r.loop, &r.poll);
+	/* RFC 9725 §4.3: the session ends with DELETE on its URL. */
+	if (r.whip_loc[0] &&
+	    whip_delete(r.whip_loc, WHIP_TIMEOUT_MS, why, sizeof(why)) < 0)
+		cli_error("%s (the endpoint keeps the session until it times out)",
+			  why);
 	/* Deallocate TURN allocations and wait, briefly, for the answers. */
 	ice_agent_close(r.agent);
 	{

@@ -22,6 +22,7 @@
 #include "evloop.h"
 #include "np_err.h"
 #include "serve.h"
+#include "serve_whip.h"
 
 #define DEFAULT_RATE 200
 
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 		"usage: natprobe serve [--listen ADDR]... [--port P] [--tls-port P]\n"
 		"                      [--cert FILE --key FILE] [--rate N] [--no-tcp]\n"
 		"                      [--no-tls] [--duration SECONDS] [--quiet]\n"
+		"                      [--whip [ADDR:]PORT [--whip-path PATH] [ICE servers]]\n"
 		"\n"
 		"An RFC 5780 STUN responder: Binding over UDP and TCP on ports P and\n"
 		"P+1 (default 3478), over TLS on the TLS port and the next (default 5349),\n"
@@ -51,9 +53,19 @@ static void usage(FILE *f)
 		"  --no-tls           no TLS listeners\n"
 		"  --duration SECONDS stop by itself after this long\n"
 		"  --quiet            print nothing but errors\n"
+		"  --whip [ADDR:]PORT also a WHIP endpoint (RFC 9725, plain HTTP) on PORT\n"
+		"                     (every address when ADDR is not given): each POSTed\n"
+		"                     SDP offer gets an ICE agent (controlled) and a 201\n"
+		"                     with the answer; DELETE, 60 s or consent loss end it\n"
+		"  --whip-path PATH   the endpoint's path (default /whip)\n"
+		"  --ice-stun URI     a STUN server for the WHIP sessions' agents (repeat)\n"
+		"  --ice-turn URI --ice-user U --ice-password P\n"
+		"                     a TURN server for them (repeat)\n"
+		"  --ice-loopback     their host candidates include loopback\n"
 		"\n"
 		"NATPROBE_SERVE_NO_GSO=1 in the environment sends every UDP answer on\n"
-		"its own instead of grouping answers to one client (UDP GSO).\n",
+		"its own instead of grouping answers to one client (UDP GSO).\n"
+		"With --whip, each WHIP session's steps are printed, labelled whip#N.\n",
 		DEFAULT_RATE);
 }
 
@@ -144,6 +156,27 @@ static void print_listening(const struct serve *s)
 	fprintf(stderr, "%s\n", line);
 }
 
+static void whip_log(void *arg, const char *line)
+{
+	fprintf(stderr, "natprobe serve: %s\n", line);
+}
+
+static void print_whip(const struct serve_whip *w)
+{
+	const struct serve_whip_counters *c = serve_whip_counters(w);
+
+	fprintf(stderr,
+		"  whip: connections %llu (rejected %llu, idle %llu), requests %llu, "
+		"created %llu, deleted %llu, refused %llu (413 %llu, 503 %llu), "
+		"pairs selected %llu, sessions freed %llu\n",
+		(unsigned long long)c->conns, (unsigned long long)c->conns_rejected,
+		(unsigned long long)c->idle_closed, (unsigned long long)c->requests,
+		(unsigned long long)c->created, (unsigned long long)c->deleted,
+		(unsigned long long)c->refused, (unsigned long long)c->too_large,
+		(unsigned long long)c->busy, (unsigned long long)c->selected,
+		(unsigned long long)c->freed);
+}
+
 static void print_counters(const struct serve_counters *c, double secs,
 			   const char *why)
 {
@@ -182,7 +215,8 @@ static void print_counters(const struct serve_counters *c, double secs,
 int cli_serve(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_TLS_PORT, O_CERT, O_KEY, O_RATE, O_NO_TCP,
-	       O_NO_TLS, O_DURATION, O_QUIET, O_HELP };
+	       O_NO_TLS, O_DURATION, O_QUIET, O_HELP, O_WHIP, O_WHIP_PATH,
+	       O_ICE_STUN, O_ICE_TURN, O_ICE_USER, O_ICE_PASS, O_ICE_LOOP };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, O_PORT },
@@ -195,6 +229,13 @@ int cli_serve(int argc, char **argv)
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "whip", required_argument, NULL, O_WHIP },
+		{ "whip-path", required_argument, NULL, O_WHIP_PATH },
+		{ "ice-stun", required_argument, NULL, O_ICE_STUN },
+		{ "ice-turn", required_argument, NULL, O_ICE_TURN },
+		{ "ice-user", required_argument, NULL, O_ICE_USER },
+		{ "ice-password", required_argument, NULL, O_ICE_PASS },
+		{ "ice-loopback", no_argument, NULL, O_ICE_LOOP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_opts o = {
@@ -203,6 +244,13 @@ int cli_serve(int argc, char **argv)
 	};
 	struct np_loop *loop = NULL;
 	struct serve *s = NULL;
+	struct serve_whip *wh = NULL;
+	struct serve_whip_opts wo = { .log = whip_log };
+	static struct ice_server_list ice;
+	char *ice_uri[ICE_MAX_SERVERS], *ice_user[ICE_MAX_SERVERS];
+	char *ice_pw[ICE_MAX_SERVERS];
+	size_t nisrv = 0;
+	int whip = 0;
 	struct np_timer stop_timer;
 	double duration = 0;
 	int quiet = 0, opt, err, rc = EXIT_INTERNAL, sfd = -1, got_signal = 0;
@@ -298,6 +346,41 @@ int cli_serve(int argc, char **argv)
 		case O_QUIET:
 			quiet = 1;
 			break;
+		case O_WHIP:
+			if (serve_whip_parse_listen(optarg, &wo.addr, &wo.port) < 0) {
+				cli_error("--whip %s: need [ADDR:]PORT, e.g. 8080 or 203.0.113.10:8080",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			whip = 1;
+			break;
+		case O_WHIP_PATH:
+			wo.path = optarg;
+			break;
+		case O_ICE_STUN:
+		case O_ICE_TURN:
+			if (nisrv == ICE_MAX_SERVERS) {
+				cli_error("at most %d ICE servers", ICE_MAX_SERVERS);
+				return EXIT_USAGE;
+			}
+			ice_uri[nisrv] = optarg;
+			ice_user[nisrv] = ice_pw[nisrv] = NULL;
+			nisrv++;
+			break;
+		case O_ICE_USER:
+		case O_ICE_PASS:
+			if (nisrv == 0) {
+				cli_error("--ice-user/--ice-password follow the --ice-turn they belong to");
+				return EXIT_USAGE;
+			}
+			if (opt == O_ICE_USER)
+				ice_user[nisrv - 1] = optarg;
+			else
+				ice_pw[nisrv - 1] = optarg;
+			break;
+		case O_ICE_LOOP:
+			wo.loopback = 1;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -366,6 +449,20 @@ int cli_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	memset(&ice, 0, sizeof(ice));
+	for (size_t i = 0; i < nisrv; i++) {
+		if (ice_servers_add(&ice, ice_uri[i], ice_user[i], ice_pw[i],
+				    detail, sizeof(detail)) < 0) {
+			cli_error("%s", detail);
+			return EXIT_USAGE;
+		}
+	}
+	if ((nisrv || wo.path || wo.loopback) && !whip) {
+		cli_error("--whip-path and --ice-* options need --whip");
+		return EXIT_USAGE;
+	}
+	wo.servers = &ice;
+
 	{
 		const char *e = getenv("NATPROBE_SERVE_NO_GSO");
 
@@ -403,6 +500,15 @@ int cli_serve(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (whip) {
+		wo.log = quiet ? NULL : whip_log;
+		err = serve_whip_new(&wh, loop, &wo, detail, sizeof(detail));
+		if (err < 0) {
+			cli_error("--whip: cannot listen on %s", detail);
+			rc = err == NP_EINVAL ? EXIT_USAGE : EXIT_INTERNAL;
+			goto out;
+		}
+	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 ||
 	    np_loop_add_fd(loop, sfd, EPOLLIN, on_signal, &got_signal) < 0) {
@@ -415,8 +521,19 @@ int cli_serve(int argc, char **argv)
 	if (duration > 0)
 		np_timer_start(loop, &stop_timer,
 			       start + (uint64_t)(duration * 1e6));
-	if (!quiet)
+	if (!quiet) {
 		print_listening(s);
+		if (wh) {
+			struct sockaddr_storage a;
+			char name[80];
+
+			serve_whip_local(wh, &a);
+			serve_sa_format((const struct sockaddr *)&a, name,
+					sizeof(name));
+			fprintf(stderr, "natprobe serve: WHIP endpoint http://%s%s\n",
+				name, wo.path ? wo.path : "/whip");
+		}
+	}
 
 	err = np_loop_run(loop);
 	np_timer_stop(loop, &stop_timer);
@@ -435,6 +552,8 @@ int cli_serve(int argc, char **argv)
 		print_counters(serve_counters(s),
 			       (double)(np_loop_update_now(loop) - start) / 1e6,
 			       why);
+		if (wh)
+			print_whip(wh);
 	}
 	rc = EXIT_PASS;
 out:
@@ -449,6 +568,7 @@ out:
 			np_loop_del_fd(loop, sfd);
 		close(sfd);
 	}
+	serve_whip_free(wh);
 	serve_free(s);
 	np_loop_free(loop);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);

@@ -8,10 +8,12 @@
 #include "np_err.h"
 #include "stun_codec.h"
 
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A fast default pacing: the RFC's floor (§14.2). */
 #define ICE_TA_FAST_US ICE_TA_MIN_US
@@ -25,11 +27,14 @@
 #define CHECK_RTO_MAX_US 500000
 /* Regular nomination waits this long at least for better pairs. */
 #define NOMINATE_MIN_US 10000
+/* How long a ".local" name may take to resolve. */
+#define MDNS_TIMEOUT_US 2000000
 
 static const char ice_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void service(struct ice_agent *a);
+static int mdns_wanted(struct ice_agent *a, const struct ice_cand *c);
 static const struct sockaddr_storage *cand_base(const struct ice_cand *c);
 static void on_timer(struct np_loop *loop, void *arg);
 static void on_consent(struct np_loop *loop, void *arg);
@@ -234,6 +239,7 @@ void ice_agent_free(struct ice_agent *a)
 	np_timer_stop(a->ctx->loop, &a->timer);
 	np_timer_stop(a->ctx->loop, &a->consent_timer);
 	ice_gather_free(a);
+	mdns_free(a->mdns);
 	ice_cl_free(a->cl);
 	free(a);
 }
@@ -328,6 +334,15 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 		int err;
 
 		cand_line(&m->cands[i], line, sizeof(line));
+		if (m->cands[i].addr.ss_family == AF_UNSPEC &&
+		    mdns_wanted(a, &m->cands[i])) {
+			char t[OBS_TEXT];
+
+			snprintf(t, sizeof(t), "resolving by mDNS: %.200s", line);
+			note_obs_t(a, "ice.remote", m->cands[i].transport, NULL,
+				   NULL, t);
+			continue;
+		}
 		err = ice_cl_add_remote(a->cl, &m->cands[i], &why);
 		if (err == NP_EINVAL) {
 			char t[OBS_TEXT];
@@ -344,7 +359,8 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 				   &m->cands[i].addr, line);
 		}
 	}
-	if (m->end_of_candidates)
+	a->remote_eoc = m->end_of_candidates;
+	if (m->end_of_candidates && a->nmdns == 0)
 		ice_cl_end_of_candidates(a->cl);
 	a->remote_set = 1;
 	ice_cl_start(a->cl, ice_now(a));
@@ -352,6 +368,70 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 		ice_set_state(a, ICE_AGENT_CHECKING);
 	service(a);
 	return 0;
+}
+
+/* A browser's host candidate names a ".local" host instead of its
+ * address (draft-ietf-mmusic-mdns-ice-candidates): resolve it by mDNS on
+ * the link and add it then. Other names are not resolved (RFC 8839 §5.1
+ * leaves FQDN candidates to the agent; a remote peer must not make us
+ * query DNS servers). */
+static void on_mdns(void *arg, const char *name,
+		    const struct sockaddr_storage *addr)
+{
+	struct ice_agent *a = arg;
+	size_t i = 0;
+
+	while (i < a->nmdns) {
+		struct ice_cand *c = &a->mdns_cand[i];
+		enum ice_reject why;
+		char line[OBS_TEXT];
+
+		if (strcasecmp(c->hostname, name)) {
+			i++;
+			continue;
+		}
+		if (addr) {
+			c->addr = *addr;
+			if (addr->ss_family == AF_INET)
+				((struct sockaddr_in *)&c->addr)->sin_port = htons(c->port);
+			else
+				((struct sockaddr_in6 *)&c->addr)->sin6_port = htons(c->port);
+			cand_line(c, line, sizeof(line));
+			if (ice_cl_add_remote(a->cl, c, &why) == 0)
+				note_obs_t(a, "ice.remote", c->transport, NULL,
+					   &c->addr, line);
+		} else {
+			ice_note(a, "ice.remote", "rejected (mDNS name %s did not resolve): %.120s",
+				 name, c->hostname);
+		}
+		a->mdns_cand[i] = a->mdns_cand[--a->nmdns];
+	}
+	if (a->nmdns == 0 && a->remote_eoc)
+		ice_cl_end_of_candidates(a->cl);
+	service(a);
+}
+
+static int mdns_wanted(struct ice_agent *a, const struct ice_cand *c)
+{
+	size_t n = strlen(c->hostname);
+
+	if (n < 7 || strcasecmp(c->hostname + n - 6, ".local") ||
+	    a->nmdns == MDNS_MAX_PENDING)
+		return 0;
+	if (!a->mdns && mdns_new(a->ctx, on_mdns, a, &a->mdns) < 0) {
+		ice_note(a, "ice.remote", "cannot resolve %s: no mDNS socket",
+			 c->hostname);
+		return 0;
+	}
+	a->mdns_cand[a->nmdns++] = *c;
+	for (size_t i = 0; i + 1 < a->nmdns; i++)
+		if (!strcasecmp(a->mdns_cand[i].hostname, c->hostname))
+			return 1;   /* already asked */
+	if (mdns_resolve(a->mdns, c->hostname, MDNS_TIMEOUT_US) < 0) {
+		a->nmdns--;
+		return 0;
+	}
+	return 1;
 }
 
 enum ice_agent_state ice_agent_state(const struct ice_agent *a)

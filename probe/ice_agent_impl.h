@@ -7,6 +7,7 @@
 #define ICE_AGENT_IMPL_H
 
 #include "ice_agent.h"
+#include "mdns.h"
 #include "portmap.h"
 #include "turn_client.h"
 
@@ -71,6 +72,11 @@ struct ice_agent {
 	size_t pm_host[ICE_MAX_HOST];
 	int pm_mapped[ICE_MAX_HOST];
 	size_t npm;
+	/* Remote ".local" host candidates waiting for mDNS (RFC 6762). */
+	struct mdns *mdns;
+	struct ice_cand mdns_cand[MDNS_MAX_PENDING];
+	size_t nmdns;
+	int remote_eoc;               /* end-of-candidates once names resolve */
 	unsigned srflx_pending;       /* Binding requests not yet answered */
 	/* Gathered candidates, in order (the checklist keeps its own copy,
 	 * plus peer-reflexive ones). */

@@ -66,6 +66,8 @@ static json_t *cand_json(const struct ice_sum_cand *c)
 						  ? json_string(ice_tcptype_name(c->c.tcptype))
 						  : json_null());
 
+	json_object_set_new(o, "hostname", c->c.hostname[0] ? json_string(c->c.hostname)
+							   : json_null());
 	json_object_set_new(o, "foundation", json_string(c->c.foundation));
 	json_object_set_new(o, "priority", json_integer(c->c.priority));
 	json_object_set_new(o, "related_address", addr_or_null(&c->c.related));
@@ -145,9 +147,11 @@ void report_ice_json(const struct ice_report *r, json_t *root)
 	if (r->selected_ok) {
 		json_t *s = json_object();
 
-		json_object_set_new(s, "local", endpoint_json(r->sel_ltype, &r->sel_local,
-							      r->sel_transport,
-							      r->sel_relay_transport));
+		json_t *l = endpoint_json(r->sel_ltype, &r->sel_local_cand,
+					  r->sel_transport, r->sel_relay_transport);
+
+		json_object_set_new(l, "base", addr_or_null(&r->sel_local));
+		json_object_set_new(s, "local", l);
 		json_object_set_new(s, "remote", endpoint_json(r->sel_rtype, &r->sel_remote,
 							       r->sel_transport, -1));
 		json_object_set_new(s, "rtt_ms", json_real((double)r->sel_rtt_us / 1000.0));
@@ -196,7 +200,7 @@ void report_ice_text(const struct ice_report *r, FILE *out)
 	if (r->selected_ok)
 		fprintf(out, "  selected   %s %s %s -> %s %s, rtt %.2f ms\n",
 			np_transport_name(r->sel_transport), r->sel_ltype,
-			np_addr_str(&r->sel_local, a, sizeof(a)), r->sel_rtype,
+			np_addr_str(&r->sel_local_cand, a, sizeof(a)), r->sel_rtype,
 			np_addr_str(&r->sel_remote, b, sizeof(b)),
 			(double)r->sel_rtt_us / 1000.0);
 	fprintf(out, "  times      host %.1f  srflx %.1f  relay %.1f  first check %.1f  "

@@ -114,7 +114,7 @@ if [ $rc = 2 ] && grep -q "valid: udp, tcp, tls, tls443, eim" "$tmp/err"; then
 	ok "unknown check: exit 2 with the valid list"
 else bad "unknown check: exit $rc"; cat "$tmp/err"; fi
 $NATPROBE stun --format yaml stun:127.0.0.1 >/dev/null 2>"$tmp/err"; rc=$?
-if [ $rc = 2 ] && grep -q "text, json, junit or openmetrics" "$tmp/err"; then
+if [ $rc = 2 ] && grep -q "text, json, html, junit or openmetrics" "$tmp/err"; then
 	ok "unknown format: exit 2"
 else bad "unknown format: exit $rc"; cat "$tmp/err"; fi
 
