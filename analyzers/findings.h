@@ -83,6 +83,7 @@ struct policy_result {
 struct nat_report;  /* analyzers/nat_classify.h */
 struct capture_report;  /* analyzers/capture_summary.h */
 struct ice_report;      /* analyzers/ice_summary.h */
+struct webrtc_report;   /* analyzers/webrtc_summary.h */
 
 struct findings {
 	const char *command;        /* "stun", "nat", "report" */
@@ -92,6 +93,7 @@ struct findings {
 	const struct nat_report *nat;  /* borrowed, NULL unless command nat */
 	const struct capture_report *capture; /* borrowed, NULL unless analyze */
 	const struct ice_report *ice;  /* borrowed, NULL unless command ice */
+	const struct webrtc_report *webrtc; /* borrowed: DTLS after ICE, or NULL */
 	const struct obs_log *log;  /* borrowed: the observations behind these
 				     * (the HTML timeline), or NULL */
 	struct finding f[FINDINGS_MAX];

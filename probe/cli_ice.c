@@ -19,8 +19,11 @@
 #include "np_err.h"
 #include "sdp.h"
 #include "sig_file.h"
+#include "webrtc.h"
+#include "webrtc_summary.h"
 #include "whip.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -41,7 +44,9 @@ struct ice_run {
 	const char *whip_url;        /* --whip: signaling by RFC 9725 */
 	char whip_loc[HTTP_MAX_URL]; /* the session URL, for DELETE */
 	struct sig_reader *reader;
-	struct sdp *sdp;             /* scratch: ours, then theirs */
+	struct sdp *sdp;             /* ours */
+	struct sdp *rsdp;            /* theirs */
+	struct webrtc *webrtc;
 	int wrote, have_remote, failed_remote, done;
 	uint64_t deadline, gather_deadline, hold_us, hold_until, linger_until;
 	struct np_timer poll, stop;
@@ -75,6 +80,9 @@ static void usage(FILE *f)
 		"  --ta MS            pacing of checks (default 5, the RFC 8445 floor; 50 as in the RFC)\n"
 		"  --timeout S        give up after S seconds (default 30)\n"
 		"  --hold S           keep the selected pair S seconds, with consent freshness\n"
+		"  --ice-only         offer plain ICE (no fingerprint: no DTLS, media or data)\n"
+		"  --video            offer a video m-line too (audio and data by default)\n"
+		"  --keylog FILE      append SSLKEYLOGFILE lines (Wireshark decrypts the DTLS)\n"
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
 }
 
@@ -109,22 +117,15 @@ static int write_local(struct ice_run *r)
 	size_t len = 0;
 	int err;
 
-	memset(r->sdp, 0, sizeof(*r->sdp));
-	r->sdp->nmedia = 1;
-	r->sdp->sess_id = np_wallclock_us();
-	snprintf(r->sdp->media[0].kind, sizeof(r->sdp->media[0].kind), "application");
-	r->sdp->media[0].port = 9;
-	snprintf(r->sdp->media[0].proto, sizeof(r->sdp->media[0].proto),
-		 "UDP/DTLS/SCTP");
-	snprintf(r->sdp->media[0].fmt, sizeof(r->sdp->media[0].fmt),
-		 "webrtc-datachannel");
-	snprintf(r->sdp->media[0].mid, sizeof(r->sdp->media[0].mid), "0");
-	snprintf(r->sdp->bundle[0], sizeof(r->sdp->bundle[0]), "0");
-	r->sdp->nbundle = 1;
-	ice_agent_local_media(r->agent, &r->sdp->media[0]);
 	/* What was not gathered by the deadline is not offered: the file is
 	 * written once, so end-of-candidates is always true here. */
-	r->sdp->media[0].end_of_candidates = 1;
+	err = webrtc_local_sdp(r->webrtc, r->offer ? NULL : r->rsdp, r->sdp);
+	if (err < 0) {
+		snprintf(r->why, sizeof(r->why),
+			 "nothing in the offer we can answer (no ICE-capable m-line)");
+		r->failed_remote = 1;
+		return 0;
+	}
 	err = sdp_write(r->sdp, buf, sizeof(buf), &len);
 	if (err < 0) {
 		snprintf(r->why, sizeof(r->why), "cannot write our description: %s",
@@ -171,18 +172,21 @@ static void take_remote(struct ice_run *r, const char *buf, size_t len)
 	r->have_remote = 1;
 	note(r->ctx, "ice.signal", "read the peer's %s (%zu bytes) from %s",
 	     r->offer ? "answer" : "offer", len, r->remote_path);
-	err = sdp_parse(buf, len, r->sdp, &e);
+	err = sdp_parse(buf, len, r->rsdp, &e);
 	if (err < 0) {
 		snprintf(r->why, sizeof(r->why), "%s: the peer's description is malformed: %s",
 			 r->remote_path, e.text);
 		r->failed_remote = 1;
 		return;
 	}
-	/* With BUNDLE every m-line shares the first one's transport. */
-	while (mi + 1 < r->sdp->nmedia && !r->sdp->media[mi].ufrag[0])
+	/* With BUNDLE every m-line shares the first accepted one's
+	 * transport. */
+	while (mi + 1 < r->rsdp->nmedia && (!r->rsdp->media[mi].ufrag[0] ||
+					     (!r->rsdp->bare && !r->rsdp->media[mi].port)))
 		mi++;
-	if (r->sdp->nmedia == 0 ||
-	    ice_agent_set_remote(r->agent, &r->sdp->media[mi]) < 0) {
+	webrtc_set_remote(r->webrtc, r->rsdp);
+	if (r->rsdp->nmedia == 0 ||
+	    ice_agent_set_remote(r->agent, &r->rsdp->media[mi]) < 0) {
 		snprintf(r->why, sizeof(r->why),
 			 "%s: the peer's description has no ice-ufrag/ice-pwd",
 			 r->remote_path);
@@ -195,6 +199,7 @@ static void on_poll(struct np_loop *loop, void *arg)
 	struct ice_run *r = arg;
 	uint64_t now = np_loop_now(loop);
 	enum ice_agent_state st = ice_agent_state(r->agent);
+	enum webrtc_state ws;
 
 	if (!r->wrote && (ice_agent_gathering_done(r->agent) ||
 			  now >= r->gather_deadline) &&
@@ -230,7 +235,16 @@ static void on_poll(struct np_loop *loop, void *arg)
 			return;
 		}
 	}
-	if (st == ICE_AGENT_CONNECTED && r->wrote) {
+	if (st == ICE_AGENT_CONNECTED && r->wrote)
+		webrtc_ice_connected(r->webrtc);
+	ws = webrtc_state(r->webrtc);
+	if (ws == WEBRTC_FAILED) {
+		snprintf(r->why, sizeof(r->why), "%s", webrtc_reason(r->webrtc));
+		finish(r);
+		return;
+	}
+	if (st == ICE_AGENT_CONNECTED && r->wrote &&
+	    (ws == WEBRTC_ICE_ONLY || ws == WEBRTC_CONNECTED)) {
 		uint64_t last = ice_agent_last_peer_check(r->agent);
 
 		if (!r->hold_until) {
@@ -274,7 +288,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -294,6 +308,9 @@ int cli_ice(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "ice-only", no_argument, NULL, O_ICEONLY },
+		{ "video", no_argument, NULL, O_VIDEO },
+		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
@@ -306,6 +323,10 @@ int cli_ice(int argc, char **argv)
 	static struct ice_server_list servers;
 	static struct findings fs;
 	static struct ice_report ir;
+	static struct webrtc_report wr;
+	struct webrtc_cfg wcfg = { 0 };
+	FILE *keylog_f = NULL;
+	const char *keylog = NULL;
 	char *uris[ICE_MAX_SERVERS], *users[ICE_MAX_SERVERS], *pws[ICE_MAX_SERVERS];
 	const char *ice_json = NULL, *tls_ca = NULL;
 	struct ice_run r;
@@ -396,6 +417,9 @@ int cli_ice(int argc, char **argv)
 			}
 			break;
 		case O_SEED: cfg.seed = strtoull(optarg, NULL, 0); break;
+		case O_ICEONLY: wcfg.no_media = 1; break;
+		case O_VIDEO: wcfg.video = 1; break;
+		case O_KEYLOG: keylog = optarg; break;
 		case O_FORMAT:
 			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
@@ -465,17 +489,33 @@ int cli_ice(int argc, char **argv)
 	ctx.tls_ca = tls_ca;
 	ctx.rto_min_us = 10000;
 	r.ctx = &ctx;
+	if (keylog) {
+		keylog_f = fopen(keylog, "a");
+		if (!keylog_f) {
+			cli_error("--keylog %s: %s", keylog, strerror(errno));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		setvbuf(keylog_f, NULL, _IOLBF, 0);
+	}
 	if (cli_events_open(&c, &log) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	err = sdp_new(&r.sdp);
+	if (err == 0)
+		err = sdp_new(&r.rsdp);
 	if (err == 0 && !r.whip_url)
 		err = sig_reader_new(r.remote_path, 0, SDP_MAX_SIZE, &r.reader);
 	if (r.whip_url)
 		r.remote_path = r.whip_url; /* names the peer in messages */
 	if (err == 0)
 		err = ice_agent_new(&ctx, &cfg, &r.agent);
+	if (err == 0) {
+		wcfg.offerer = role;
+		wcfg.keylog = keylog_f;
+		err = webrtc_new(&ctx, r.agent, &wcfg, &r.webrtc);
+	}
 	if (err < 0) {
 		cli_error("internal error: %s", np_strerror(err));
 		rc = EXIT_INTERNAL;
@@ -517,13 +557,21 @@ int cli_ice(int argc, char **argv)
 	}
 	if (r.why[0] && ice_agent_state(r.agent) != ICE_AGENT_CONNECTED)
 		note(&ctx, "ice.failed", "%s", r.why);
+	if (ice_agent_state(r.agent) == ICE_AGENT_CONNECTED &&
+	    webrtc_state(r.webrtc) == WEBRTC_DTLS)
+		note(&ctx, "webrtc", "stopped before DTLS finished: %s",
+		     r.why[0] ? r.why : "deadline");
 	cli_events_close(&c, &log);
 	memset(&fs, 0, sizeof(fs));
 	ice_analyze(&log, &ir, &fs);
+	webrtc_analyze(&log, &wr, &fs);
 	policy_apply(&c.policy, &fs);
 	fs.log = &log;
 	rc = cli_report(&c, &fs);
-	if (!ir.selected_ok && rc == EXIT_PASS)
+	/* No pair, or DTLS that failed or never finished (a fingerprint
+	 * mismatch above all): the run failed. */
+	if ((!ir.selected_ok || wr.failed ||
+	     (wr.present && !wr.connected && !wr.ice_only)) && rc == EXIT_PASS)
 		rc = EXIT_CHECK_FAILED;
 	if (c.format != REPORT_TEXT || c.output)
 		for (size_t i = 0; i < fs.nf; i++)
@@ -533,9 +581,13 @@ int cli_ice(int argc, char **argv)
 out_events:
 	cli_events_close(&c, &log);
 out:
+	webrtc_free(r.webrtc);
 	ice_agent_free(r.agent);
 	sig_reader_free(r.reader);
 	sdp_free(r.sdp);
+	sdp_free(r.rsdp);
+	if (keylog_f)
+		fclose(keylog_f);
 	np_ctx_dispose(&ctx);
 	obs_log_dispose(&log);
 	np_loop_free(r.loop);

@@ -462,8 +462,14 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 	const struct ice_cand *l, *r;
 	struct ice_base *b;
 
-	if (a->state != ICE_AGENT_CONNECTED || !ice_agent_selected(a, &l, &r))
-		return NP_ENOTFOUND;
+	if (a->state != ICE_AGENT_CONNECTED || !ice_agent_selected(a, &l, &r)) {
+		/* Not selected yet, but the peer already sends on a valid
+		 * pair (its DTLS ClientHello can beat our nomination's
+		 * response): answer on that pair (RFC 8445 §12.1). */
+		if (!a->early_base)
+			return NP_ENOTFOUND;
+		return ice_base_send(a, a->early_base, buf, len, &a->early_peer);
+	}
 	b = ice_base_for(a, l, &r->addr, 0);
 	if (!b)
 		return NP_ENOTFOUND;
@@ -868,11 +874,30 @@ void ice_on_data(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
 {
 	const struct ice_cand *l, *r;
 
-	/* Only what comes over the selected pair is the session's (RFC 7675
-	 * §6: data from elsewhere is not consented). */
-	if (!a->data_cb || !ice_agent_selected(a, &l, &r) ||
-	    !np_addr_equal(src, &r->addr) ||
-	    !np_addr_equal(cand_base(l), &b->addr))
+	if (!a->data_cb)
 		return;
+	if (ice_agent_selected(a, &l, &r)) {
+		/* Only what comes over the selected pair is the session's
+		 * (RFC 7675 §6: data from elsewhere is not consented). */
+		if (!np_addr_equal(src, &r->addr) ||
+		    !np_addr_equal(cand_base(l), &b->addr))
+			return;
+	} else {
+		/* Before selection: only on a pair that a check validated
+		 * (§12.1), never from an unknown source. */
+		const struct ice_checklist *cl = a->cl;
+		size_t i;
+
+		for (i = 0; i < cl->npairs; i++)
+			if (cl->pairs[i].state == ICE_PAIR_SUCCEEDED &&
+			    np_addr_equal(&cl->remote[cl->pairs[i].remote].addr, src) &&
+			    np_addr_equal(cand_base(&cl->local[cl->pairs[i].local]),
+					  &b->addr))
+				break;
+		if (i == cl->npairs)
+			return;
+		a->early_base = b;
+		a->early_peer = *src;
+	}
 	a->data_cb(a, buf, len, a->data_arg);
 }

@@ -93,7 +93,10 @@ struct ice_agent {
 	uint8_t consent_tid[12];
 	int consent_pending;
 	int closing;
-	uint64_t last_check_in_us;    /* the last authenticated check from the peer */
+	uint64_t last_check_in_us;
+	/* Data that came before selection on a valid pair: where to answer. */
+	struct ice_base *early_base;
+	struct sockaddr_storage early_peer;    /* the last authenticated check from the peer */
 	ice_data_cb data_cb;
 	void *data_arg;
 	ice_state_cb state_cb;

@@ -167,6 +167,28 @@ static int parse_fingerprint(struct np_tok val, char *alg, uint8_t *fp,
 }
 
 /* One attribute, name[:value], at session level (m == NULL) or in m. */
+/* "111 opus/48000/2": kept when well formed, skipped otherwise (codecs
+ * are not natprobe's to judge; a bad one is simply not offered back). */
+static void rtpmap(struct sdp_media *m, struct np_tok val)
+{
+	char line[80], name[24];
+	unsigned pt, rate, ch = 0;
+	size_t n = np_tok_len(val);
+
+	if (m->nrtpmap == SDP_MAX_RTPMAP || n == 0 || n >= sizeof(line))
+		return;
+	memcpy(line, val.p, n);
+	line[n] = 0;
+	if (sscanf(line, "%u %23[^/ ]/%u/%u", &pt, name, &rate, &ch) < 3 ||
+	    pt > 127 || rate == 0 || ch > 8)
+		return;
+	m->rtpmap[m->nrtpmap].pt = (uint8_t)pt;
+	snprintf(m->rtpmap[m->nrtpmap].name, sizeof(m->rtpmap[0].name), "%s", name);
+	m->rtpmap[m->nrtpmap].rate = rate;
+	m->rtpmap[m->nrtpmap].channels = (uint8_t)ch;
+	m->nrtpmap++;
+}
+
 static int attribute(struct sdp *s, struct sess *ss, struct sdp_media *m,
 		     struct np_tok a, struct sdp_error *err, unsigned ln)
 {
@@ -227,6 +249,25 @@ static int attribute(struct sdp *s, struct sess *ss, struct sdp_media *m,
 		m->mid[np_tok_len(val)] = 0;
 	} else if (np_tok_is(name, "rtcp-mux") && m) {
 		m->rtcp_mux = 1;
+	} else if (np_tok_is(name, "rtpmap") && m) {
+		rtpmap(m, val);
+	} else if (np_tok_is(name, "sctp-port") && m) {
+		char num[8];
+		size_t n = np_tok_len(val);
+		unsigned long v;
+		char *end;
+
+		if (n == 0 || n >= sizeof(num))
+			return 0;
+		memcpy(num, val.p, n);
+		num[n] = 0;
+		v = strtoul(num, &end, 10);
+		if (*end == 0 && v > 0 && v <= 65535)
+			m->sctp_port = (uint16_t)v;
+	} else if (m && (np_tok_is(name, "sendrecv") || np_tok_is(name, "sendonly") ||
+			 np_tok_is(name, "recvonly") || np_tok_is(name, "inactive"))) {
+		memcpy(m->direction, name.p, np_tok_len(name));
+		m->direction[np_tok_len(name)] = 0;
 	} else if (np_tok_is(name, "end-of-candidates") && m) {
 		m->end_of_candidates = 1;
 	} else if (np_tok_is(name, "group") && !m && np_tok_next(&val, &t) &&
@@ -479,6 +520,19 @@ int sdp_write(const struct sdp *s, char *buf, size_t cap, size_t *len)
 		    m->port, m->proto, m->fmt[0] ? " " : "", m->fmt);
 		if (m->mid[0])
 			put(&o, "a=mid:%s\r\n", m->mid);
+		if (m->direction[0])
+			put(&o, "a=%s\r\n", m->direction);
+		for (size_t k = 0; k < m->nrtpmap && k < SDP_MAX_RTPMAP; k++) {
+			put(&o, "a=rtpmap:%u %s/%u", m->rtpmap[k].pt,
+			    m->rtpmap[k].name, m->rtpmap[k].rate);
+			if (m->rtpmap[k].channels)
+				put(&o, "/%u", m->rtpmap[k].channels);
+			put(&o, "\r\n");
+		}
+		if (m->sctp_port)
+			put(&o, "a=sctp-port:%u\r\n", m->sctp_port);
+		if (m->extra[0])
+			put(&o, "%s", m->extra);
 		put_media_attrs(&o, m);
 	}
 out:

@@ -82,6 +82,15 @@ struct sdp_error {
 enum sdp_setup { SDP_SETUP_NONE, SDP_SETUP_ACTIVE, SDP_SETUP_PASSIVE,
 		 SDP_SETUP_ACTPASS, SDP_SETUP_HOLDCONN };
 
+#define SDP_MAX_RTPMAP 16
+
+struct sdp_rtpmap {
+	uint8_t pt;               /* payload type 0..127 */
+	char name[24];            /* "opus" */
+	uint32_t rate;            /* 48000 */
+	uint8_t channels;         /* 2, or 0 when not given */
+};
+
 struct sdp_media {
 	char kind[16];            /* "audio", "video", "application" */
 	uint16_t port;
@@ -101,6 +110,14 @@ struct sdp_media {
 	size_t ncands;
 	size_t nignored;          /* candidates of unknown transport */
 	struct ice_cand cands[SDP_MAX_CANDS];
+	/* Media: a=rtpmap (RFC 8866 §6.6), direction, a=sctp-port (RFC
+	 * 8841 §5). The writer also copies extra (whole "a=" lines with
+	 * CRLF, e.g. a=ssrc, a=msid) verbatim after them. */
+	size_t nrtpmap;
+	struct sdp_rtpmap rtpmap[SDP_MAX_RTPMAP];
+	char direction[10];       /* "sendrecv", "recvonly", ... or "" */
+	uint16_t sctp_port;       /* 0 when absent */
+	char extra[512];
 };
 
 struct sdp {

@@ -5,6 +5,7 @@
  */
 #include "report_ice.h"
 #include "ice_summary.h"
+#include "webrtc_summary.h"
 
 #include <string.h>
 
@@ -243,4 +244,40 @@ void report_ice_text(const struct ice_report *r, FILE *out)
 	}
 	if (r->npairs > 24)
 		fprintf(out, "    ... %zu more in the JSON report\n", r->npairs - 24);
+}
+
+void report_webrtc_json(const struct webrtc_report *r, json_t *root)
+{
+	json_t *d = json_object();
+
+	json_object_set_new(d, "state", json_string(r->connected ? "connected"
+						    : r->failed  ? "failed"
+						    : r->ice_only ? "not-offered"
+								  : "not-started"));
+	json_object_set_new(d, "role", r->role[0] ? json_string(r->role) : json_null());
+	json_object_set_new(d, "version", r->version[0] ? json_string(r->version) : json_null());
+	json_object_set_new(d, "cipher", r->cipher[0] ? json_string(r->cipher) : json_null());
+	json_object_set_new(d, "srtp_profile", r->profile[0] ? json_string(r->profile) : json_null());
+	json_object_set_new(d, "peer_offered", r->peer_offered[0] ? json_string(r->peer_offered)
+								   : json_null());
+	json_object_set_new(d, "handshake_ms", r->handshake_us ? json_real((double)r->handshake_us / 1000.0)
+							       : json_null());
+	json_object_set_new(d, "flights_sent", json_integer(r->flights_sent));
+	json_object_set_new(d, "flights_received", json_integer(r->flights_received));
+	json_object_set_new(d, "retransmissions", json_integer(r->retransmits));
+	json_object_set_new(d, "mitm", json_boolean(r->mitm));
+	json_object_set_new(d, "failure", r->failed ? json_string(r->reason) : json_null());
+	json_object_set_new(root, "dtls", d);
+}
+
+void report_webrtc_text(const struct webrtc_report *r, FILE *out)
+{
+	if (r->connected)
+		fprintf(out, "DTLS: connected as %s in %.1f ms, %s %s, SRTP %s\n", r->role,
+			(double)r->handshake_us / 1000.0, r->version, r->cipher, r->profile);
+	else if (r->failed)
+		fprintf(out, "DTLS: FAILED%s: %s\n", r->mitm ? " (possible man in the middle)" : "",
+			r->reason);
+	else if (r->ice_only)
+		fprintf(out, "DTLS: not offered (the peer is plain ICE)\n");
 }

@@ -96,6 +96,8 @@ int report_json(const struct findings *fs, FILE *out)
 		report_capture_json(fs->capture, root);
 	if (fs->ice)
 		report_ice_json(fs->ice, root);
+	if (fs->webrtc)
+		report_webrtc_json(fs->webrtc, root);
 	json_object_set_new(root, "findings", report_findings_json(fs));
 	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
 		err = -EIO;

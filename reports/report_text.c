@@ -94,6 +94,8 @@ int report_text(const struct findings *fs, FILE *out)
 		report_capture_text(fs->capture, out);
 	} else if (fs->ice) {
 		report_ice_text(fs->ice, out);
+		if (fs->webrtc)
+			report_webrtc_text(fs->webrtc, out);
 	} else {
 		for (size_t i = 0; i < fs->nstun; i++) {
 			if (i)
