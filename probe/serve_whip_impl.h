@@ -8,6 +8,7 @@
 
 #include "http_min.h"
 #include "ice_agent.h"
+#include "webrtc.h"
 #include "obs.h"
 #include "sdp.h"
 #include "serve_whip.h"
@@ -37,6 +38,8 @@ struct whip_sess {
 	struct obs_log log;
 	struct np_ctx ctx;
 	struct ice_agent *agent;
+	struct webrtc *webrtc;         /* DTLS (and echo) after ICE */
+	struct sdp *offer;             /* the offer, kept for the answer */
 	/* What the answer mirrors from the offer's m-line (JSEP §5.3.1). */
 	char kind[16], proto[32], fmt[64], mid[SDP_MID_MAX + 1];
 	int bare, bundle;

@@ -98,6 +98,7 @@ static void on_state(struct ice_agent *a, enum ice_agent_state st, void *arg)
 	}
 	s->t_selected = now;
 	s->w->c.selected++;
+	webrtc_ice_connected(s->webrtc);
 	np_addr_str(&l->addr, la, sizeof(la));
 	np_addr_str(&r->addr, ra, sizeof(ra));
 	whip_logf(s->w, s,
@@ -107,6 +108,17 @@ static void on_state(struct ice_agent *a, enum ice_agent_state st, void *arg)
 }
 
 static void tick(struct np_loop *loop, void *arg);
+
+static void on_webrtc(void *arg, enum webrtc_state st)
+{
+	struct whip_sess *s = arg;
+
+	if (st == WEBRTC_CONNECTED)
+		whip_logf(s->w, s, "DTLS connected %.1f ms after the POST",
+			  ms(s->t_post, np_loop_now(s->w->loop)));
+	else if (st == WEBRTC_FAILED)
+		whip_logf(s->w, s, "DTLS failed: %s", webrtc_reason(s->webrtc));
+}
 
 int whip_sess_new(struct serve_whip *w, struct whip_conn *c,
 		  const char *peer, const char *offer, size_t len,
@@ -181,6 +193,24 @@ int whip_sess_new(struct serve_whip *w, struct whip_conn *c,
 		return rc == NP_EINVAL ? NP_EINTERNAL : rc;
 	}
 	ice_agent_set_state_cb(s->agent, on_state, s);
+	{
+		struct webrtc_cfg wc = { 0 };
+
+		/* The answerer's DTLS: a=setup:active, client (RFC 8842). */
+		rc = sdp_new(&s->offer);
+		if (rc == 0) {
+			memcpy(s->offer, o, sizeof(*o));
+			rc = webrtc_new(&s->ctx, s->agent, &wc, &s->webrtc);
+		}
+		if (rc < 0) {
+			snprintf(why, wlen, "cannot start the session: %s",
+				 np_strerror(rc));
+			whip_sess_free(s);
+			return NP_EINTERNAL;
+		}
+		webrtc_set_state_cb(s->webrtc, on_webrtc, s);
+		webrtc_set_remote(s->webrtc, s->offer);
+	}
 	ice_agent_gather(s->agent);
 	/* Checks start now: the offerer is already listening. */
 	ice_agent_set_remote(s->agent, &o->media[mi]);
@@ -203,6 +233,25 @@ int whip_sess_answer(void *arg, const char *id, const char *offer,
 	uint64_t now = np_loop_update_now(w->loop);
 	int rc;
 
+	if (!s->bare) {
+		/* A WebRTC answer (or a plain ICE one when the offer has no
+		 * fingerprint), mirroring the offer's m-lines. */
+		rc = webrtc_local_sdp(s->webrtc, s->offer, a);
+		if (rc == 0)
+			rc = sdp_write(a, answer, cap, alen);
+		if (rc < 0) {
+			snprintf(why, wlen, "nothing in the offer can be answered: %s",
+				 np_strerror(rc));
+			return rc;
+		}
+		snprintf(s->id, sizeof(s->id), "%s", id);
+		s->state = WS_LIVE;
+		s->t_answer = now;
+		whip_logf(w, s, "201 Created %.1f ms after the POST: session %s/%s, answer with %zu m-line(s)%s",
+			  ms(s->t_post, now), w->ep.path, id, a->nmedia,
+			  ice_agent_gathering_done(s->agent) ? "" : " (gathering cut short)");
+		return 0;
+	}
 	memset(a, 0, sizeof(*a));
 	a->nmedia = 1;
 	a->bare = s->bare;
@@ -270,6 +319,8 @@ void whip_sess_free(struct whip_sess *s)
 	if (s->id[0] && s->state != WS_CLOSING)
 		ep_forget(&w->ep, s->id);
 	np_timer_stop(w->loop, &s->timer);
+	webrtc_free(s->webrtc);
+	sdp_free(s->offer);
 	ice_agent_free(s->agent);
 	np_ctx_dispose(&s->ctx);
 	obs_log_dispose(&s->log);
