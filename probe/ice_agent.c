@@ -619,14 +619,21 @@ static void selected(struct ice_agent *a)
 	const struct ice_pair *p = ice_agent_selected(a, &l, &r);
 	struct ice_base *b;
 	char t[OBS_TEXT], ls[64], rs[64];
+	uint64_t rtt;
 
 	if (!p)
 		return;
 	phase(a, &a->t_selected, "selected");
+	rtt = p->stats.current_rtt_us;
+	/* A valid pair made by another pair's check (§7.2.5.3.2) has that
+	 * check's round trip. */
+	for (size_t i = 0; !rtt && i < a->cl->npairs; i++)
+		if (a->cl->pairs[i].valid_pair == a->cl->selected)
+			rtt = a->cl->pairs[i].stats.current_rtt_us;
 	snprintf(t, sizeof(t), "%s %s -> %s %s, rtt %.3f ms",
 		 ice_cand_type_name(l->type), np_addr_str(&l->addr, ls, sizeof(ls)),
 		 ice_cand_type_name(r->type), np_addr_str(&r->addr, rs, sizeof(rs)),
-		 (double)p->stats.current_rtt_us / 1000.0);
+		 (double)rtt / 1000.0);
 	note_obs_t(a, "ice.selected", l->transport, cand_base(l), &r->addr, t);
 	a->consent_last_us = ice_now(a);
 	b = ice_base_for(a, l, &r->addr, 0);
