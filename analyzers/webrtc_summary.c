@@ -32,6 +32,48 @@ static void connected(struct webrtc_report *r, const struct obs *o)
 	r->handshake_us = (o->has & OBS_HAS_RTT) ? o->rtt_us : (uint64_t)(ms * 1000.0);
 }
 
+/* The value of " key=" in text (key=value lines of probe/media_probe.c). */
+static int kv(const char *text, const char *key, double *v)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(text, pat);
+	if (!p && !strncmp(text, pat + 1, strlen(pat + 1)))
+		p = text - 1;
+	if (!p)
+		return 0;
+	return sscanf(p + strlen(pat), "%lf", v) == 1;
+}
+
+static void media_summary(struct webrtc_report *r, const struct obs *o, int rx)
+{
+	double v;
+
+	r->media = 1;
+	if (!rx) {
+		if (kv(o->text, "sent", &v)) r->m_sent = (unsigned)v;
+		if (kv(o->text, "echo_back", &v)) r->m_echo_back = (unsigned)v;
+		if (kv(o->text, "peer_loss", &v)) r->m_peer_loss_pct = v;
+		if (kv(o->text, "peer_jitter_us", &v)) r->m_peer_jitter_ms = v / 1000.0;
+		if (kv(o->text, "bps", &v)) r->m_send_bps = v;
+		if (o->has & OBS_HAS_RTT)
+			r->m_rtt_ms = o->rtt_us / 1000.0;
+		return;
+	}
+	/* One media.rx summary per peer SSRC: sum them. */
+	if (kv(o->text, "received", &v)) r->m_received += (unsigned)v;
+	if (kv(o->text, "lost", &v)) r->m_lost += (unsigned)v;
+	if (kv(o->text, "reordered", &v)) r->m_reordered += (unsigned)v;
+	if (kv(o->text, "auth_ok", &v)) r->m_auth_ok += (unsigned)v;
+	if (kv(o->text, "auth_fail", &v)) r->m_auth_fail += (unsigned)v;
+	if (kv(o->text, "jitter_us", &v) && v / 1000.0 > r->m_jitter_ms) r->m_jitter_ms = v / 1000.0;
+	if (kv(o->text, "bps", &v)) r->m_recv_bps += v;
+	if (r->m_received + r->m_lost)
+		r->m_loss_pct = 100.0 * r->m_lost / (r->m_received + r->m_lost);
+}
+
 void webrtc_analyze(const struct obs_log *log, struct webrtc_report *r,
 		    struct findings *fs)
 {
@@ -41,7 +83,38 @@ void webrtc_analyze(const struct obs_log *log, struct webrtc_report *r,
 	for (size_t i = 0; i < log->n; i++) {
 		const struct obs *o = &log->v[i];
 
-		if (!strcmp(o->test, "webrtc")) {
+		if ((!strcmp(o->test, "media") || !strcmp(o->test, "media.rx")) &&
+		    !strncmp(o->text, "summary ", 8)) {
+			media_summary(r, o, !strcmp(o->test, "media.rx"));
+		} else if (!strcmp(o->test, "sctp.assoc")) {
+			if (o->kind == OBS_CONNECT && !o->err)
+				r->sctp_up = 1;
+			else if (o->kind == OBS_TIMEOUT || o->kind == OBS_ERROR || o->err) {
+				r->sctp_failed = 1;
+				snprintf(r->dc_failure, sizeof(r->dc_failure), "%s", o->text);
+			}
+		} else if (!strcmp(o->test, "dc.open") && o->kind == OBS_RESPONSE) {
+			r->dc_opened = 1;
+		} else if (!strcmp(o->test, "dc.open") && o->kind == OBS_NOTE &&
+			   strstr(o->text, "open")) {
+			r->dc_opened = 1;
+		} else if (!strcmp(o->test, "dc.probe") &&
+			   (o->kind == OBS_RESPONSE || o->kind == OBS_TIMEOUT)) {
+			unsigned st;
+			size_t sz;
+
+			r->dc_probe = 1;
+			sscanf(o->text, "stream %u: %u of %u messages (%zu bytes) sent, %u echoed back",
+			       &st, &r->dc_sent, &r->dc_count, &sz, &r->dc_echoed);
+			{
+				const char *p = strstr(o->text, "RTT min/avg/max ");
+
+				if (p)
+					sscanf(p + 16, "%lf/%lf/%lf ms; %lf bytes/s",
+					       &r->dc_rtt_min_ms, &r->dc_rtt_avg_ms,
+					       &r->dc_rtt_max_ms, &r->dc_bytes_per_s);
+			}
+		} else if (!strcmp(o->test, "webrtc")) {
 			r->present = 1;
 			if (strstr(o->text, "->ice-only"))
 				r->ice_only = 1;

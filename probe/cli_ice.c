@@ -83,6 +83,8 @@ static void usage(FILE *f)
 		"  --ice-only         offer plain ICE (no fingerprint: no DTLS, media or data)\n"
 		"  --video            offer a video m-line too (audio and data by default)\n"
 		"  --keylog FILE      append SSLKEYLOGFILE lines (Wireshark decrypts the DTLS)\n"
+		"  --media S[,PPS[,BYTES]]  the SRTP probe stream: seconds (default 2), packets\n"
+		"                     per second (50), payload bytes (160)\n"
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
 }
 
@@ -243,8 +245,7 @@ static void on_poll(struct np_loop *loop, void *arg)
 		finish(r);
 		return;
 	}
-	if (st == ICE_AGENT_CONNECTED && r->wrote &&
-	    (ws == WEBRTC_ICE_ONLY || ws == WEBRTC_CONNECTED)) {
+	if (st == ICE_AGENT_CONNECTED && r->wrote && webrtc_done(r->webrtc)) {
 		uint64_t last = ice_agent_last_peer_check(r->agent);
 
 		if (!r->hold_until) {
@@ -288,7 +289,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -311,6 +312,7 @@ int cli_ice(int argc, char **argv)
 		{ "ice-only", no_argument, NULL, O_ICEONLY },
 		{ "video", no_argument, NULL, O_VIDEO },
 		{ "keylog", required_argument, NULL, O_KEYLOG },
+		{ "media", required_argument, NULL, O_MEDIA },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
@@ -420,6 +422,22 @@ int cli_ice(int argc, char **argv)
 		case O_ICEONLY: wcfg.no_media = 1; break;
 		case O_VIDEO: wcfg.video = 1; break;
 		case O_KEYLOG: keylog = optarg; break;
+		case O_MEDIA: {
+			double sec = 0, pps = 0, size = 0;
+
+			/* SECONDS[,PPS[,BYTES]] */
+			if (sscanf(optarg, "%lf,%lf,%lf", &sec, &pps, &size) < 1 ||
+			    sec <= 0 || sec > 3600 || pps < 0 || pps > 1000 ||
+			    (size && (size < 20 || size > 1400))) {
+				cli_error("--media takes SECONDS[,PACKETS_PER_S[,BYTES]] (0<S<=3600, PPS<=1000, 20..1400 bytes), not \"%s\"",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			wcfg.media_us = (uint64_t)(sec * 1e6);
+			wcfg.media_pps = (unsigned)pps;
+			wcfg.media_size = (size_t)size;
+			break;
+		}
 		case O_FORMAT:
 			c.format_set = 1;
 			if (report_format_parse(optarg, &c.format) < 0) {
@@ -513,6 +531,9 @@ int cli_ice(int argc, char **argv)
 		err = ice_agent_new(&ctx, &cfg, &r.agent);
 	if (err == 0) {
 		wcfg.offerer = role;
+		/* The answerer echoes the data channel, so two natprobes
+		 * measure it end to end. */
+		wcfg.echo = !role;
 		wcfg.keylog = keylog_f;
 		err = webrtc_new(&ctx, r.agent, &wcfg, &r.webrtc);
 	}
@@ -535,6 +556,8 @@ int cli_ice(int argc, char **argv)
 	while (!r.done && np_loop_run_once(r.loop, 100000) >= 0)
 		;
 	np_timer_stop(r.loop, &r.poll);
+	/* The media stream's last RTCP (BYE) and summary. */
+	webrtc_stop(r.webrtc);
 	/* RFC 9725 §4.3: the session ends with DELETE on its URL. */
 	if (r.whip_loc[0] &&
 	    whip_delete(r.whip_loc, WHIP_TIMEOUT_MS, why, sizeof(why)) < 0)

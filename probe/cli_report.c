@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "ice_summary.h"
+#include "webrtc_summary.h"
 #include "nat_classify.h"
 #include "np_err.h"
 #include "stun_summary.h"
@@ -28,6 +29,7 @@ int cli_report_cmd(int argc, char **argv)
 	static struct findings fs;
 	static struct nat_report nr;
 	static struct ice_report ir;
+	static struct webrtc_report wr;
 	struct obs_log log;
 	char detail[256] = "";
 	FILE *f;
@@ -88,6 +90,7 @@ int cli_report_cmd(int argc, char **argv)
 		nat_classify(&log, &nr, &fs);
 	} else if (strcmp(log.command, "ice") == 0) {
 		ice_analyze(&log, &ir, &fs);
+		webrtc_analyze(&log, &wr, &fs);
 	} else if (strcmp(log.command, "stun") == 0 || log.command[0] == '\0') {
 		stun_summarize(&log, log.family, &fs);
 	} else {

@@ -194,7 +194,7 @@ int whip_sess_new(struct serve_whip *w, struct whip_conn *c,
 	}
 	ice_agent_set_state_cb(s->agent, on_state, s);
 	{
-		struct webrtc_cfg wc = { 0 };
+		struct webrtc_cfg wc = { .echo = 1 };
 
 		/* The answerer's DTLS: a=setup:active, client (RFC 8842). */
 		rc = sdp_new(&s->offer);
@@ -319,6 +319,7 @@ void whip_sess_free(struct whip_sess *s)
 	if (s->id[0] && s->state != WS_CLOSING)
 		ep_forget(&w->ep, s->id);
 	np_timer_stop(w->loop, &s->timer);
+	webrtc_stop(s->webrtc);
 	webrtc_free(s->webrtc);
 	sdp_free(s->offer);
 	ice_agent_free(s->agent);

@@ -5,6 +5,8 @@
  */
 #include "webrtc.h"
 #include "demux.h"
+#include "media_probe.h"
+#include "sctp_dc.h"
 #include "np_err.h"
 #include "stun_codec.h"
 
@@ -14,6 +16,10 @@
 
 #define SCTP_PORT 5000
 #define MAX_MESSAGE_SIZE 262144
+/* An echoing side waits this long for a channel, and ends this long
+ * after the last message. */
+#define ECHO_WAIT_US 3000000
+#define ECHO_QUIET_US 700000
 
 struct webrtc {
 	struct np_ctx *ctx;
@@ -34,6 +40,15 @@ struct webrtc {
 	void *media_arg, *app_arg;
 	webrtc_state_fn state_fn;
 	void *state_arg;
+	/* The data channel (RFC 8831) when both sides have an SCTP m-line. */
+	uint16_t remote_sctp_port;   /* 0: no data channel */
+	struct sctp_dc *dc;
+	struct media_probe *mp;
+	int audio;                   /* an audio m-line both sides accepted */
+	uint8_t audio_pt;
+	uint32_t audio_rate;
+	int dc_done, dc_opened;
+	uint64_t dc_last_us, connected_us, media_last_us;
 };
 
 const char *webrtc_state_name(enum webrtc_state s)
@@ -86,7 +101,11 @@ static void on_ice_data(struct ice_agent *a, const uint8_t *buf, size_t len,
 		break;
 	case DEMUX_RTP:
 	case DEMUX_RTCP:
-		if (w->media_fn && w->state == WEBRTC_CONNECTED)
+		if (w->mp && media_probe_wants(w->mp, buf, len)) {
+			w->media_last_us = np_loop_now(w->ctx->loop);
+			media_probe_input(w->mp, buf, len);
+		}
+		else if (w->media_fn && w->state == WEBRTC_CONNECTED)
 			w->media_fn(w->media_arg, buf, len);
 		break;
 	default:
@@ -124,6 +143,9 @@ void webrtc_free(struct webrtc *w)
 {
 	if (!w)
 		return;
+	/* The association's ABORT goes out through DTLS: free it first. */
+	sctp_dc_free(w->dc);
+	media_probe_free(w->mp);
 	dtls_free(w->dtls);
 	dtls_cert_free(w->cert);
 	free(w);
@@ -335,6 +357,28 @@ int webrtc_set_remote(struct webrtc *w, const struct sdp *remote)
 		return 0;
 	}
 	w->remote_fp = 1;
+	for (size_t i = 0; i < remote->nmedia && !w->audio; i++) {
+		struct sdp_media tmp;
+
+		if (!remote->media[i].port || strcmp(remote->media[i].kind, "audio") ||
+		    !strstr(remote->media[i].proto, "SAVPF"))
+			continue;
+		memset(&tmp, 0, sizeof(tmp));
+		snprintf(tmp.kind, sizeof(tmp.kind), "audio");
+		/* The answer's first codec, or the first we know in an
+		 * offer: the same choice the answer made. */
+		if (pick_codec(&remote->media[i], &tmp)) {
+			w->audio = 1;
+			w->audio_pt = tmp.nrtpmap ? tmp.rtpmap[0].pt : 0;
+			w->audio_rate = tmp.nrtpmap ? tmp.rtpmap[0].rate : 8000;
+		}
+	}
+	for (size_t i = 0; i < remote->nmedia; i++)
+		if (remote->media[i].port && !strcmp(remote->media[i].kind, "application") &&
+		    strstr(remote->media[i].proto, "SCTP"))
+			w->remote_sctp_port = remote->media[i].sctp_port
+						      ? remote->media[i].sctp_port
+						      : SCTP_DC_PORT;
 	snprintf(w->fp_alg, sizeof(w->fp_alg), "%s", m->fp_alg);
 	hex_fp(m, w->fp_text, sizeof(w->fp_text));
 	/* RFC 8842 §5.3: the answerer's setup decides; actpass is not an
@@ -363,6 +407,136 @@ static int dtls_send(void *arg, const uint8_t *buf, size_t len)
 	return ice_agent_send(w->agent, buf, len);
 }
 
+/* SCTP packets go in DTLS records (RFC 8261). */
+static int sctp_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct webrtc *w = arg;
+
+	return w->dtls ? dtls_write(w->dtls, buf, len) : NP_ENOTFOUND;
+}
+
+static void on_dc(struct sctp_dc *s, const struct sctp_dc_event *ev,
+		  void *arg)
+{
+	struct webrtc *w = arg;
+	uint16_t stream;
+
+	switch (ev->kind) {
+	case SCTP_DC_EV_UP:
+		/* The offerer opens the probe channel (RFC 8832 §6: either
+		 * side may; one is enough). An echoing peer (natprobe serve,
+		 * Janus's EchoTest) returns it, which gives the RTT. */
+		if (w->cfg.offerer && !w->cfg.echo &&
+		    sctp_dc_open(s, "natprobe-probe", "", 1, 1, &stream) < 0)
+			w->dc_done = 1;
+		break;
+	case SCTP_DC_EV_MESSAGE:
+		w->dc_last_us = np_loop_now(w->ctx->loop);
+		break;
+	case SCTP_DC_EV_CHANNEL_CLOSED:
+		if (ev->remote || w->cfg.echo)
+			w->dc_done = 1;   /* the prober is finished with us */
+		break;
+	case SCTP_DC_EV_CHANNEL_OPEN:
+		w->dc_last_us = np_loop_now(w->ctx->loop);
+		w->dc_opened = 1;
+		if (!ev->remote && !w->cfg.echo &&
+		    sctp_dc_probe_start(s, ev->stream, w->cfg.dc_count ? w->cfg.dc_count : 20,
+					w->cfg.dc_size ? w->cfg.dc_size : 1000, 10000) < 0)
+			w->dc_done = 1;
+		break;
+	case SCTP_DC_EV_PROBE_DONE:
+		/* Closing the channel tells an echoing peer we are done. */
+		sctp_dc_close(s, ev->stream);
+		w->dc_done = 1;
+		break;
+	case SCTP_DC_EV_FAILED:
+		w->dc_done = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static int media_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct webrtc *w = arg;
+
+	return ice_agent_send(w->agent, buf, len);
+}
+
+static void start_media(struct webrtc *w)
+{
+	struct media_probe_cfg mc;
+
+	if (!w->audio || !w->have_keys)
+		return;
+	memset(&mc, 0, sizeof(mc));
+	mc.kind = MEDIA_AUDIO;
+	mc.pt = w->audio_pt;
+	mc.clock_rate = w->audio_rate;
+	mc.payload_len = w->cfg.media_size;
+	mc.pps = w->cfg.media_pps;
+	mc.duration_us = w->cfg.echo ? 0 : (w->cfg.media_us ? w->cfg.media_us : 2000000);
+	mc.ssrc = w->ssrc;    /* the a=ssrc we signalled */
+	mc.cname = "natprobe";
+	mc.echo = w->cfg.echo;
+	mc.linger_us = 500000;   /* the last RTCP, then done */
+	if (media_probe_new(w->ctx, &w->keys, &mc, media_send, w, &w->mp) < 0 ||
+	    media_probe_start(w->mp) < 0) {
+		note(w, "no media: the SRTP probe stream could not start");
+		media_probe_free(w->mp);
+		w->mp = NULL;
+	}
+}
+
+void webrtc_stop(struct webrtc *w)
+{
+	if (w && w->mp)
+		media_probe_stop(w->mp);
+}
+
+static void start_dc(struct webrtc *w)
+{
+	if (!w->remote_sctp_port) {
+		w->dc_done = 1;
+		return;
+	}
+	if (sctp_dc_new(w->ctx, w->role == DTLS_ROLE_CLIENT, SCTP_DC_PORT,
+			w->remote_sctp_port, sctp_send, on_dc, w, &w->dc) < 0) {
+		note(w, "no data channel: SCTP could not start");
+		w->dc_done = 1;
+		return;
+	}
+	sctp_dc_set_echo(w->dc, w->cfg.echo);
+}
+
+int webrtc_done(const struct webrtc *w)
+{
+	uint64_t now = np_loop_now(w->ctx->loop);
+
+	if (w->state == WEBRTC_ICE_ONLY || w->state == WEBRTC_FAILED)
+		return 1;
+	if (w->state != WEBRTC_CONNECTED)
+		return 0;
+	/* An echoing side is done when the peer closed its channel, or
+	 * went quiet after using it, or never opened one. */
+	if (w->mp && !w->cfg.echo && !media_probe_done(w->mp))
+		return 0;
+	if (w->cfg.echo) {
+		/* Echoing: done when the peer's media and data went quiet
+		 * after being used, or never came. */
+		int media = !w->mp || (w->media_last_us ? now - w->media_last_us > ECHO_QUIET_US
+						       : now - w->connected_us > ECHO_WAIT_US);
+		int data = !w->dc || w->dc_done ||
+			   (w->dc_opened ? now - w->dc_last_us > ECHO_QUIET_US
+					 : now - w->connected_us > ECHO_WAIT_US);
+
+		return media && data;
+	}
+	return w->dc_done;
+}
+
 static void on_dtls(struct dtls *d, const struct dtls_event *ev, void *arg)
 {
 	struct webrtc *w = arg;
@@ -371,6 +545,9 @@ static void on_dtls(struct dtls *d, const struct dtls_event *ev, void *arg)
 	case DTLS_EV_CONNECTED:
 		if (dtls_srtp_keys(d, &w->keys) == 0)
 			w->have_keys = 1;
+		w->connected_us = np_loop_now(w->ctx->loop);
+		start_dc(w);
+		start_media(w);
 		set_state(w, WEBRTC_CONNECTED);
 		break;
 	case DTLS_EV_FAILED:
@@ -379,7 +556,9 @@ static void on_dtls(struct dtls *d, const struct dtls_event *ev, void *arg)
 		set_state(w, WEBRTC_FAILED);
 		break;
 	case DTLS_EV_DATA:
-		if (w->app_fn)
+		if (w->dc)
+			sctp_dc_input(w->dc, ev->data, ev->len);
+		else if (w->app_fn)
 			w->app_fn(w->app_arg, ev->data, ev->len);
 		break;
 	default:

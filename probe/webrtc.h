@@ -24,13 +24,21 @@ struct webrtc_cfg {
 	int no_media;       /* plain ICE: one m-line, no fingerprint */
 	FILE *keylog;       /* SSLKEYLOGFILE lines, borrowed */
 	uint32_t dtls_deadline_us; /* 0: 10 s */
+	int echo;           /* answer data-channel messages back (serve) */
+	unsigned dc_count;  /* probe messages on the data channel; 0: 20 */
+	size_t dc_size;     /* their size; 0: 1000 bytes */
+	/* The SRTP probe stream on the audio m-line. */
+	uint64_t media_us;  /* how long; 0: 2 s (echo: until the end) */
+	unsigned media_pps; /* packets per second; 0: 50 */
+	size_t media_size;  /* payload bytes; 0: 160 */
 };
 
 enum webrtc_state {
 	WEBRTC_WAITING,      /* for ICE, or the remote description */
 	WEBRTC_ICE_ONLY,     /* the peer is plain ICE: nothing after ICE */
 	WEBRTC_DTLS,         /* handshake under way */
-	WEBRTC_CONNECTED,    /* DTLS up, SRTP keys exported */
+	WEBRTC_CONNECTED,    /* DTLS up, SRTP keys exported; data channel
+			      * and probes under way */
 	WEBRTC_FAILED,       /* DTLS failed; webrtc_reason says why */
 };
 
@@ -39,6 +47,8 @@ struct webrtc;
 int webrtc_new(struct np_ctx *ctx, struct ice_agent *agent,
 	       const struct webrtc_cfg *cfg, struct webrtc **out);
 void webrtc_free(struct webrtc *w);
+/* Stops the media stream (final RTCP with BYE): call before the end. */
+void webrtc_stop(struct webrtc *w);
 
 /* Our description: an offer (remote NULL) or the answer to remote, with
  * the agent's credentials and candidates in the first m-line. */
@@ -53,6 +63,9 @@ int webrtc_set_remote(struct webrtc *w, const struct sdp *remote);
  * peer, moves to WEBRTC_ICE_ONLY). */
 void webrtc_ice_connected(struct webrtc *w);
 
+/* 1 once everything after DTLS has finished (the data-channel probe
+ * done or failed, or no data channel negotiated). */
+int webrtc_done(const struct webrtc *w);
 enum webrtc_state webrtc_state(const struct webrtc *w);
 const char *webrtc_state_name(enum webrtc_state s);
 const char *webrtc_reason(const struct webrtc *w);

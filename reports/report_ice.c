@@ -268,6 +268,38 @@ void report_webrtc_json(const struct webrtc_report *r, json_t *root)
 	json_object_set_new(d, "mitm", json_boolean(r->mitm));
 	json_object_set_new(d, "failure", r->failed ? json_string(r->reason) : json_null());
 	json_object_set_new(root, "dtls", d);
+	d = json_object();
+	json_object_set_new(d, "state", json_string(r->dc_opened ? "open"
+						    : r->sctp_failed ? "failed"
+						    : r->sctp_up ? "sctp-only" : "none"));
+	json_object_set_new(d, "probe_sent", json_integer(r->dc_sent));
+	json_object_set_new(d, "probe_echoed", json_integer(r->dc_echoed));
+	json_object_set_new(d, "rtt_min_ms", r->dc_echoed ? json_real(r->dc_rtt_min_ms) : json_null());
+	json_object_set_new(d, "rtt_avg_ms", r->dc_echoed ? json_real(r->dc_rtt_avg_ms) : json_null());
+	json_object_set_new(d, "rtt_max_ms", r->dc_echoed ? json_real(r->dc_rtt_max_ms) : json_null());
+	json_object_set_new(d, "echo_bytes_per_s", r->dc_echoed ? json_real(r->dc_bytes_per_s)
+							     : json_null());
+	json_object_set_new(d, "failure", r->dc_failure[0] ? json_string(r->dc_failure)
+							   : json_null());
+	json_object_set_new(root, "datachannel", d);
+	if (!r->media)
+		return;
+	d = json_object();
+	json_object_set_new(d, "packets_sent", json_integer(r->m_sent));
+	json_object_set_new(d, "packets_echoed_back", json_integer(r->m_echo_back));
+	json_object_set_new(d, "peer_reported_loss_pct", json_real(r->m_peer_loss_pct));
+	json_object_set_new(d, "peer_reported_jitter_ms", json_real(r->m_peer_jitter_ms));
+	json_object_set_new(d, "packets_received", json_integer(r->m_received));
+	json_object_set_new(d, "packets_lost", json_integer(r->m_lost));
+	json_object_set_new(d, "loss_pct", json_real(r->m_loss_pct));
+	json_object_set_new(d, "jitter_ms", json_real(r->m_jitter_ms));
+	json_object_set_new(d, "reordered", json_integer(r->m_reordered));
+	json_object_set_new(d, "srtp_authenticated", json_integer(r->m_auth_ok));
+	json_object_set_new(d, "srtp_failed", json_integer(r->m_auth_fail));
+	json_object_set_new(d, "rtt_ms", r->m_rtt_ms > 0 ? json_real(r->m_rtt_ms) : json_null());
+	json_object_set_new(d, "send_bps", json_real(r->m_send_bps));
+	json_object_set_new(d, "receive_bps", json_real(r->m_recv_bps));
+	json_object_set_new(root, "media", d);
 }
 
 void report_webrtc_text(const struct webrtc_report *r, FILE *out)
@@ -280,4 +312,17 @@ void report_webrtc_text(const struct webrtc_report *r, FILE *out)
 			r->reason);
 	else if (r->ice_only)
 		fprintf(out, "DTLS: not offered (the peer is plain ICE)\n");
+	if (r->media)
+		fprintf(out, "Media (SRTP): sent %u, %u echoed back, peer reports %.1f %% loss; "
+			"received %u (%u lost, %.1f %%), %u authenticated, %u failed; "
+			"RTT %.2f ms, jitter %.2f ms\n",
+			r->m_sent, r->m_echo_back, r->m_peer_loss_pct, r->m_received,
+			r->m_lost, r->m_loss_pct, r->m_auth_ok, r->m_auth_fail, r->m_rtt_ms,
+			r->m_jitter_ms);
+	if (r->dc_probe)
+		fprintf(out, "Data channel: %u of %u probe messages echoed, RTT min/avg/max %.2f/%.2f/%.2f ms\n",
+			r->dc_echoed, r->dc_sent, r->dc_rtt_min_ms, r->dc_rtt_avg_ms,
+			r->dc_rtt_max_ms);
+	else if (r->dc_opened)
+		fprintf(out, "Data channel: open\n");
 }

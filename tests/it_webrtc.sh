@@ -52,6 +52,23 @@ if [ "$(dtls "$d/off.json" state)" = connected ] && [ "$(dtls "$d/ans.json" stat
 else bad "DTLS state: offer $(dtls "$d/off.json" state) answer $(dtls "$d/ans.json" state)"; fi
 if grep -q '^CLIENT_RANDOM ' "$d/keys"; then ok "--keylog wrote SSLKEYLOGFILE lines"
 else bad "no keylog lines"; fi
+# Media: the offerer's SRTP probe stream, echoed by the answerer, every
+# packet authenticated both ways; the data channel probe echoed too.
+if $PY - "$d/off.json" "$d/ans.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[2]))
+m = o["media"]
+assert m["packets_sent"] >= 90 and m["packets_echoed_back"] == m["packets_sent"], m
+assert m["srtp_authenticated"] >= m["packets_sent"] and m["srtp_failed"] == 0, m
+assert m["rtt_ms"] is not None and m["rtt_ms"] > 0, m
+assert a["media"]["srtp_authenticated"] >= m["packets_sent"] and a["media"]["srtp_failed"] == 0, a["media"]
+dc = o["datachannel"]
+assert dc["state"] == "open" and dc["probe_sent"] == 20 and dc["probe_echoed"] == 20, dc
+assert dc["rtt_avg_ms"] > 0, dc
+assert a["datachannel"]["state"] == "open", a["datachannel"]
+PY
+then ok "SRTP media and data channel echoed end to end, every packet authenticated"
+else bad "media/data channel figures"; fi
 
 # 2. The offer's fingerprint flipped by one bit: the answerer (DTLS
 # client) must refuse the server's certificate.
