@@ -4,7 +4,9 @@
  * observations, so the policy and the reports cannot disagree.
  */
 #include "policy.h"
+#include "ice_summary.h"
 #include "nat_classify.h"
+#include "webrtc_summary.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 
 static const char *const check_names[POLICY__COUNT] = {
 	"udp", "tcp", "tls", "tls443", "eim", "eif", "hairpin", "ipv4", "ipv6",
-	"nonat", "rtt",
+	"nonat", "srflx", "relay", "p2p", "pair", "dtls", "srtp", "data", "rtt",
 };
 
 /* What would make each check pass, for its failure finding. */
@@ -28,6 +30,13 @@ static const char *const remedies[POLICY__COUNT] = {
 	"Give an IPv4 STUN server and check that the host has an IPv4 address and route that let UDP out.",
 	"Give an IPv6 STUN server and check that the host has an IPv6 address and route that let UDP out.",
 	"The host is behind a NAT: give it a public address if the policy needs one.",
+	"Let UDP reach the STUN server (port 3478) so the host learns its public address.",
+	"Fix the TURN server or its credentials (see the turn-* findings); without a relay, calls behind strict NATs fail.",
+	"Direct paths failed: make the NAT endpoint-independent (RFC 4787) or open UDP; until then calls relay through TURN.",
+	"No path at all to the peer: add a TURN server reachable over TCP/TLS 443.",
+	"The DTLS handshake failed: see the dtls findings (large datagrams dropped, certificate mismatch).",
+	"SRTP packets were not authenticated both ways: check the keying (DTLS-SRTP profile) and that media is not blocked after the handshake.",
+	"The data channel did not open: SCTP over DTLS was blocked or refused by the peer.",
 	"The path is slower than the policy allows: pick a closer server, or look for congestion or bufferbloat on the way.",
 };
 
@@ -36,18 +45,30 @@ const char *policy_check_name(enum policy_check c)
 	return (unsigned)c < POLICY__COUNT ? check_names[c] : "?";
 }
 
+#define ICE_CHECKS ((1u << POLICY_SRFLX) | (1u << POLICY_RELAY) | \
+		    (1u << POLICY_P2P) | (1u << POLICY_PAIR) | (1u << POLICY_DTLS) | \
+		    (1u << POLICY_SRTP) | (1u << POLICY_DATA))
+
 static unsigned allowed(const char *command)
 {
 	unsigned all = (1u << POLICY__COUNT) - 1;
 
-	if (command && strcmp(command, "nat") == 0)
+	if (command && strcmp(command, "diagnose") == 0)
 		return all;
+	if (command && strcmp(command, "ice") == 0)
+		return ICE_CHECKS;
+	if (command && strcmp(command, "nat") == 0)
+		return all & ~ICE_CHECKS;
 	return (1u << POLICY_UDP) | (1u << POLICY_TCP) | (1u << POLICY_TLS) |
 	       (1u << POLICY_IPV4) | (1u << POLICY_IPV6) | (1u << POLICY_RTT);
 }
 
 const char *policy_valid_checks(const char *command)
 {
+	if (command && strcmp(command, "diagnose") == 0)
+		return "udp, tcp, tls, tls443, eim, eif, hairpin, ipv4, ipv6, nonat, srflx, relay, p2p, pair, dtls, srtp, data";
+	if (command && strcmp(command, "ice") == 0)
+		return "srflx, relay, p2p, pair, dtls, srtp, data";
 	if (command && strcmp(command, "nat") == 0)
 		return "udp, tcp, tls, tls443, eim, eif, hairpin, ipv4, ipv6, nonat";
 	return "udp, tcp, tls, ipv4, ipv6";
@@ -136,6 +157,9 @@ static void nat_check(const struct policy *p, enum policy_check c,
 			 nf->nat == TRI_YES ? "the mapped address differs from the local address" :
 			 "no mapped address was learned");
 		return;
+	case POLICY_SRFLX: case POLICY_RELAY: case POLICY_P2P: case POLICY_PAIR:
+	case POLICY_DTLS: case POLICY_SRTP: case POLICY_DATA:
+		return;   /* ice_policy's */
 	case POLICY_RTT:
 		r->passed = nf->udp == TRI_YES && nf->rtt_us <= p->max_rtt_us;
 		if (nf->udp == TRI_YES)
@@ -264,6 +288,71 @@ static void stun_policy(const struct policy *p, unsigned req, struct findings *f
 	}
 }
 
+/* ICE and WebRTC checks, from the ICE and DTLS summaries. */
+static void ice_policy(unsigned req, struct findings *fs)
+{
+	const struct ice_report *ir = fs->ice;
+	const struct webrtc_report *wr = fs->webrtc;
+
+	for (int c = POLICY_SRFLX; c <= POLICY_DATA; c++) {
+		struct policy_result *r;
+		size_t n = 0;
+
+		if (!(req & (1u << c)) || !(r = add_result(fs, (enum policy_check)c, 0)))
+			continue;
+		switch ((enum policy_check)c) {
+		case POLICY_SRFLX:
+		case POLICY_RELAY:
+			for (size_t i = 0; ir && i < ir->ncands; i++)
+				n += !ir->cands[i].remote &&
+				     ir->cands[i].c.type == (c == POLICY_SRFLX ? ICE_SRFLX : ICE_RELAY);
+			r->passed = n > 0;
+			snprintf(r->value, sizeof(r->value), "%zu candidate(s)", n);
+			snprintf(r->reason, sizeof(r->reason), "%zu local %s candidate(s) gathered",
+				 n, c == POLICY_SRFLX ? "server-reflexive" : "relayed");
+			break;
+		case POLICY_P2P:
+		case POLICY_PAIR: {
+			int relay = ir && (!strcmp(ir->sel_ltype, "relay") ||
+					   !strcmp(ir->sel_rtype, "relay"));
+
+			r->passed = ir && ir->selected_ok && (c == POLICY_PAIR || !relay);
+			snprintf(r->value, sizeof(r->value), "%s",
+				 !ir || !ir->selected_ok ? "none" : relay ? "relayed" : "direct");
+			snprintf(r->reason, sizeof(r->reason), "selected pair: %s",
+				 !ir || !ir->selected_ok ? "none" : relay ? "relayed through TURN" : "direct");
+			break;
+		}
+		case POLICY_DTLS:
+			r->passed = wr && wr->connected;
+			snprintf(r->value, sizeof(r->value), "%s",
+				 !wr ? "not run" : wr->connected ? "connected" : wr->failed ? "failed" : "not done");
+			if (wr && wr->failed)
+				snprintf(r->reason, sizeof(r->reason), "%s", wr->reason);
+			else
+				memcpy(r->reason, r->value, sizeof(r->value));
+			break;
+		case POLICY_SRTP:
+			r->passed = wr && wr->media && wr->m_auth_ok > 0 && wr->m_auth_fail == 0 &&
+				    (wr->m_echo_back > 0 || wr->m_received > 0);
+			snprintf(r->value, sizeof(r->value), "%u ok, %u failed",
+				 wr ? wr->m_auth_ok : 0, wr ? wr->m_auth_fail : 0);
+			snprintf(r->reason, sizeof(r->reason),
+				 "SRTP packets authenticated: %u ok, %u failed",
+				 wr ? wr->m_auth_ok : 0, wr ? wr->m_auth_fail : 0);
+			break;
+		case POLICY_DATA:
+			r->passed = wr && wr->dc_opened;
+			snprintf(r->value, sizeof(r->value), "%s", wr && wr->dc_opened ? "open" : "not open");
+			snprintf(r->reason, sizeof(r->reason), "data channel %s",
+				 wr && wr->dc_opened ? "open" : "not open");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 void policy_apply(const struct policy *p, struct findings *fs)
 {
 	unsigned req = p->required;
@@ -275,9 +364,12 @@ void policy_apply(const struct policy *p, struct findings *fs)
 		return;
 	if (req == 0)
 		req = 1u << POLICY_UDP;
-	if (is_nat)
+	if (req & ICE_CHECKS)
+		ice_policy(req & ICE_CHECKS, fs);
+	req &= ~ICE_CHECKS;
+	if (req && is_nat)
 		nat_policy(p, req, fs);
-	else
+	else if (req)
 		stun_policy(p, req, fs);
 	if (!fs->policy_explicit)
 		return;

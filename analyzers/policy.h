@@ -24,6 +24,14 @@ enum policy_check {
 	POLICY_IPV4,      /* the family was tested and UDP works over it */
 	POLICY_IPV6,
 	POLICY_NONAT,     /* the mapped address is the local one */
+	/* ICE and WebRTC (ice, and the full diagnosis). */
+	POLICY_SRFLX,     /* a server-reflexive candidate was gathered */
+	POLICY_RELAY,     /* a relayed candidate was gathered (TURN works) */
+	POLICY_P2P,       /* a direct (non-relayed) pair was selected */
+	POLICY_PAIR,      /* some pair was selected (direct or relayed) */
+	POLICY_DTLS,      /* DTLS connected on the selected pair */
+	POLICY_SRTP,      /* SRTP media authenticated in both directions */
+	POLICY_DATA,      /* the data channel opened */
 	POLICY_RTT,       /* round-trip time within --max-rtt */
 	POLICY__COUNT
 };

@@ -114,6 +114,8 @@ void webrtc_analyze(const struct obs_log *log, struct webrtc_report *r,
 					       &r->dc_rtt_min_ms, &r->dc_rtt_avg_ms,
 					       &r->dc_rtt_max_ms, &r->dc_bytes_per_s);
 			}
+		} else if (!strcmp(o->test, "dc.summary")) {
+			sscanf(o->text, "messages_received=%u", &r->dc_received);
 		} else if (!strcmp(o->test, "webrtc")) {
 			r->present = 1;
 			if (strstr(o->text, "->ice-only"))

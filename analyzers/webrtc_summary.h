@@ -22,6 +22,7 @@ struct webrtc_report {
 	/* The data channel (sctp.*, dc.* observations). */
 	int sctp_up, sctp_failed, dc_opened, dc_probe;
 	unsigned dc_sent, dc_count, dc_echoed, dc_echoed_by_us;
+	unsigned dc_received;     /* messages the peer sent us */
 	double dc_rtt_min_ms, dc_rtt_avg_ms, dc_rtt_max_ms, dc_bytes_per_s;
 	char dc_failure[OBS_TEXT];
 	/* The SRTP probe stream (media, media.rx summaries). */

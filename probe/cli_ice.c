@@ -15,10 +15,8 @@
 #include "ice_agent.h"
 #include "ice_summary.h"
 #include "ice_servers.h"
-#include "ice_whip.h"
+#include "ice_session.h"
 #include "np_err.h"
-#include "sdp.h"
-#include "sig_file.h"
 #include "webrtc.h"
 #include "webrtc_summary.h"
 #include "whip.h"
@@ -28,31 +26,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define POLL_US 2000          /* how often the remote file is looked at */
-#define CLOSE_WAIT_US 1000000 /* deallocations answered within this */
-#define LINGER_QUIET_US 200000 /* after selection: the peer quiet this long */
-#define LINGER_MAX_US 1500000  /* ... or this long at most */
-#define WHIP_TIMEOUT_MS 10000  /* POST and DELETE, each */
-
-struct ice_run {
-	struct np_loop *loop;
-	struct np_ctx *ctx;
-	struct ice_agent *agent;
-	int offer;
-	const char *local_path, *remote_path;
-	const char *whip_url;        /* --whip: signaling by RFC 9725 */
-	char whip_loc[HTTP_MAX_URL]; /* the session URL, for DELETE */
-	struct sig_reader *reader;
-	struct sdp *sdp;             /* ours */
-	struct sdp *rsdp;            /* theirs */
-	struct webrtc *webrtc;
-	int wrote, have_remote, failed_remote, done;
-	uint64_t deadline, gather_deadline, hold_us, hold_until, linger_until;
-	struct np_timer poll, stop;
-	char why[256];
-	int rc;                      /* an exit code set on a local failure */
-};
 
 static void usage(FILE *f)
 {
@@ -86,189 +59,6 @@ static void usage(FILE *f)
 		"  --media S[,PPS[,BYTES]]  the SRTP probe stream: seconds (default 2), packets\n"
 		"                     per second (50), payload bytes (160)\n"
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
-}
-
-static void finish(struct ice_run *r)
-{
-	r->done = 1;
-	np_loop_stop(r->loop);
-}
-
-static void note(struct np_ctx *ctx, const char *test, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(struct np_ctx *ctx, const char *test, const char *fmt, ...)
-{
-	struct obs o;
-	va_list ap;
-
-	memset(&o, 0, sizeof(o));
-	o.kind = OBS_NOTE;
-	snprintf(o.test, sizeof(o.test), "%s", test);
-	va_start(ap, fmt);
-	vsnprintf(o.text, sizeof(o.text), fmt, ap);
-	va_end(ap);
-	np_ctx_record(ctx, &o);
-}
-
-static void take_remote(struct ice_run *r, const char *buf, size_t len);
-
-static int write_local(struct ice_run *r)
-{
-	static char buf[SDP_MAX_SIZE];
-	size_t len = 0;
-	int err;
-
-	/* What was not gathered by the deadline is not offered: the file is
-	 * written once, so end-of-candidates is always true here. */
-	err = webrtc_local_sdp(r->webrtc, r->offer ? NULL : r->rsdp, r->sdp);
-	if (err < 0) {
-		snprintf(r->why, sizeof(r->why),
-			 "nothing in the offer we can answer (no ICE-capable m-line)");
-		r->failed_remote = 1;
-		return 0;
-	}
-	err = sdp_write(r->sdp, buf, sizeof(buf), &len);
-	if (err < 0) {
-		snprintf(r->why, sizeof(r->why), "cannot write our description: %s",
-			 np_strerror(err));
-		return err;
-	}
-	if (r->local_path) {
-		err = sig_file_write(r->local_path, buf, len, r->why,
-				     sizeof(r->why));
-		if (err < 0)
-			return err;
-		note(r->ctx, "ice.signal", "wrote our %s (%zu bytes, %zu candidates) to %s",
-		     r->offer ? "offer" : "answer", len,
-		     r->sdp->media[0].ncands, r->local_path);
-	}
-	r->wrote = 1;
-	if (r->whip_url) {
-		char *answer = NULL;
-		size_t alen = 0;
-
-		/* Blocking, bounded: checks wait for the answer anyway. A
-		 * refusal is the endpoint's doing: a finding, not exit 2. */
-		if (ice_whip_offer(r->whip_url, buf, len, WHIP_TIMEOUT_MS,
-				   &answer, &alen, r->whip_loc,
-				   sizeof(r->whip_loc), r->why,
-				   sizeof(r->why)) < 0) {
-			r->failed_remote = r->have_remote = 1;
-			return 0;
-		}
-		note(r->ctx, "ice.signal", "POSTed our offer (%zu bytes) to %s: 201, session %s",
-		     len, r->whip_url, r->whip_loc);
-		take_remote(r, answer, alen);
-		free(answer);
-	}
-	return 0;
-}
-
-static void take_remote(struct ice_run *r, const char *buf, size_t len)
-{
-	struct sdp_error e;
-	size_t mi = 0;
-	int err;
-
-	r->have_remote = 1;
-	note(r->ctx, "ice.signal", "read the peer's %s (%zu bytes) from %s",
-	     r->offer ? "answer" : "offer", len, r->remote_path);
-	err = sdp_parse(buf, len, r->rsdp, &e);
-	if (err < 0) {
-		snprintf(r->why, sizeof(r->why), "%s: the peer's description is malformed: %s",
-			 r->remote_path, e.text);
-		r->failed_remote = 1;
-		return;
-	}
-	/* With BUNDLE every m-line shares the first accepted one's
-	 * transport. */
-	while (mi + 1 < r->rsdp->nmedia && (!r->rsdp->media[mi].ufrag[0] ||
-					     (!r->rsdp->bare && !r->rsdp->media[mi].port)))
-		mi++;
-	webrtc_set_remote(r->webrtc, r->rsdp);
-	if (r->rsdp->nmedia == 0 ||
-	    ice_agent_set_remote(r->agent, &r->rsdp->media[mi]) < 0) {
-		snprintf(r->why, sizeof(r->why),
-			 "%s: the peer's description has no ice-ufrag/ice-pwd",
-			 r->remote_path);
-		r->failed_remote = 1;
-	}
-}
-
-static void on_poll(struct np_loop *loop, void *arg)
-{
-	struct ice_run *r = arg;
-	uint64_t now = np_loop_now(loop);
-	enum ice_agent_state st = ice_agent_state(r->agent);
-	enum webrtc_state ws;
-
-	if (!r->wrote && (ice_agent_gathering_done(r->agent) ||
-			  now >= r->gather_deadline) &&
-	    (r->offer || r->have_remote)) {
-		if (write_local(r) < 0) {
-			r->rc = EXIT_USAGE;
-			finish(r);
-			return;
-		}
-	}
-	if (!r->have_remote && r->reader && (r->wrote || !r->offer)) {
-		const char *buf;
-		size_t len;
-		int got = sig_reader_poll(r->reader, now, &buf, &len);
-
-		if (got < 0) {
-			snprintf(r->why, sizeof(r->why), "%s",
-				 sig_reader_error(r->reader));
-			r->failed_remote = 1;
-			r->have_remote = 1;
-		} else if (got == 1) {
-			take_remote(r, buf, len);
-		}
-	}
-	if (r->failed_remote) {
-		finish(r);
-		return;
-	}
-	if (st == ICE_AGENT_FAILED || st == ICE_AGENT_CONSENT_LOST) {
-		/* The answer must still reach the offerer. */
-		if (r->wrote || r->offer) {
-			finish(r);
-			return;
-		}
-	}
-	if (st == ICE_AGENT_CONNECTED && r->wrote)
-		webrtc_ice_connected(r->webrtc);
-	ws = webrtc_state(r->webrtc);
-	if (ws == WEBRTC_FAILED) {
-		snprintf(r->why, sizeof(r->why), "%s", webrtc_reason(r->webrtc));
-		finish(r);
-		return;
-	}
-	if (st == ICE_AGENT_CONNECTED && r->wrote && webrtc_done(r->webrtc)) {
-		uint64_t last = ice_agent_last_peer_check(r->agent);
-
-		if (!r->hold_until) {
-			r->hold_until = now + r->hold_us;
-			r->linger_until = now + LINGER_MAX_US;
-		}
-		/* The peer may still be finishing its own checks (its
-		 * triggered check of the nominated pair): keep answering
-		 * until it has been quiet a while, briefly. */
-		if (now >= r->hold_until &&
-		    (now >= r->linger_until || now - last >= LINGER_QUIET_US)) {
-			finish(r);
-			return;
-		}
-	}
-	if (now >= r->deadline) {
-		snprintf(r->why, sizeof(r->why), "%s",
-			 !r->have_remote ? "no description from the peer before the deadline"
-					 : "no pair selected before the deadline");
-		finish(r);
-		return;
-	}
-	np_timer_start(loop, &r->poll, now + POLL_US);
 }
 
 static int add_servers(struct ice_server_list *l, char **uris, char **users,
@@ -331,24 +121,27 @@ int cli_ice(int argc, char **argv)
 	const char *keylog = NULL;
 	char *uris[ICE_MAX_SERVERS], *users[ICE_MAX_SERVERS], *pws[ICE_MAX_SERVERS];
 	const char *ice_json = NULL, *tls_ca = NULL;
-	struct ice_run r;
+	struct ice_session_opts so;
+	const char *local_path = NULL, *remote_path = NULL, *whip_url = NULL;
+	struct np_loop *loop = NULL;
+	int lf = 0;
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30, hold_s = 0;
 	size_t nuri = 0;
-	int opt, role = -1, rc = EXIT_PASS, err;
+	int opt, role = -1, rc = EXIT_PASS;
 	char why[256];
 
-	memset(&r, 0, sizeof(r));
+	memset(&so, 0, sizeof(so));
 	memset(&servers, 0, sizeof(servers));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "46o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_OFFER: role = 1; break;
 		case O_ANSWER: role = 0; break;
-		case O_LOCAL: r.local_path = optarg; break;
-		case O_REMOTE: r.remote_path = optarg; break;
-		case O_WHIP: r.whip_url = optarg; break;
+		case O_LOCAL: local_path = optarg; break;
+		case O_REMOTE: remote_path = optarg; break;
+		case O_WHIP: whip_url = optarg; break;
 		case O_STUN:
 		case O_TURN:
 			if (nuri == ICE_MAX_SERVERS) {
@@ -452,25 +245,25 @@ int cli_ice(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (r.whip_url) {
+	if (whip_url) {
 		struct whip_url u;
 
-		if (role != 1 || r.remote_path) {
+		if (role != 1 || remote_path) {
 			cli_error("ice: --whip URL sends an offer and takes the answer: use it with --offer and without --remote");
 			return EXIT_USAGE;
 		}
-		if (whip_url_parse(r.whip_url, &u, why, sizeof(why)) < 0) {
+		if (whip_url_parse(whip_url, &u, why, sizeof(why)) < 0) {
 			cli_error("ice: --whip %s", why);
 			return EXIT_USAGE;
 		}
 	}
 	if (role < 0 || optind < argc ||
-	    (!r.whip_url && (!r.local_path || !r.remote_path))) {
+	    (!whip_url && (!local_path || !remote_path))) {
 		cli_error("ice: say --offer or --answer, with --local FILE and --remote FILE");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (r.local_path && !strcmp(r.local_path, "-") &&
+	if (local_path && !strcmp(local_path, "-") &&
 	    (c.output == NULL && c.format_set)) {
 		cli_error("ice: --local - writes the description to stdout; send the report elsewhere with -o FILE");
 		return EXIT_USAGE;
@@ -495,18 +288,16 @@ int cli_ice(int argc, char **argv)
 	}
 	cfg.controlling = role;
 	cfg.servers = &servers;
-	r.offer = role;
-	if (np_loop_new(&r.loop) < 0) {
+	if (np_loop_new(&loop) < 0) {
 		cli_error("cannot create the event loop");
 		return EXIT_INTERNAL;
 	}
 	obs_log_init(&log, np_monotonic_us(), np_wallclock_us());
 	snprintf(log.command, sizeof(log.command), "ice");
 	log.family = cfg.family;
-	np_ctx_init(&ctx, r.loop, &log);
+	np_ctx_init(&ctx, loop, &log);
 	ctx.tls_ca = tls_ca;
 	ctx.rto_min_us = 10000;
-	r.ctx = &ctx;
 	if (keylog) {
 		keylog_f = fopen(keylog, "a");
 		if (!keylog_f) {
@@ -520,70 +311,20 @@ int cli_ice(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	err = sdp_new(&r.sdp);
-	if (err == 0)
-		err = sdp_new(&r.rsdp);
-	if (err == 0 && !r.whip_url)
-		err = sig_reader_new(r.remote_path, 0, SDP_MAX_SIZE, &r.reader);
-	if (r.whip_url)
-		r.remote_path = r.whip_url; /* names the peer in messages */
-	if (err == 0)
-		err = ice_agent_new(&ctx, &cfg, &r.agent);
-	if (err == 0) {
-		wcfg.offerer = role;
-		/* The answerer echoes the data channel, so two natprobes
-		 * measure it end to end. */
-		wcfg.echo = !role;
-		wcfg.keylog = keylog_f;
-		err = webrtc_new(&ctx, r.agent, &wcfg, &r.webrtc);
-	}
-	if (err < 0) {
-		cli_error("internal error: %s", np_strerror(err));
-		rc = EXIT_INTERNAL;
+	so.offer = role;
+	so.local_path = local_path;
+	so.remote_path = remote_path;
+	so.whip_url = whip_url;
+	so.cfg = &cfg;
+	wcfg.keylog = keylog_f;
+	so.wcfg = &wcfg;
+	so.timeout_s = timeout_s;
+	so.hold_s = hold_s;
+	if (ice_session_run(&ctx, &so, &lf, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		rc = lf ? lf : EXIT_INTERNAL;
 		goto out_events;
 	}
-	np_timer_init(&r.poll, on_poll, &r);
-	ice_agent_gather(r.agent);
-	{
-		uint64_t now = np_loop_update_now(r.loop);
-
-		r.deadline = now + (uint64_t)(timeout_s * 1e6);
-		/* A dead server must not hold the description back for long. */
-		r.gather_deadline = now + 3000000;
-		r.hold_us = (uint64_t)(hold_s * 1e6);
-		np_timer_start(r.loop, &r.poll, now);
-	}
-	while (!r.done && np_loop_run_once(r.loop, 100000) >= 0)
-		;
-	np_timer_stop(r.loop, &r.poll);
-	/* The media stream's last RTCP (BYE) and summary. */
-	webrtc_stop(r.webrtc);
-	/* RFC 9725 §4.3: the session ends with DELETE on its URL. */
-	if (r.whip_loc[0] &&
-	    whip_delete(r.whip_loc, WHIP_TIMEOUT_MS, why, sizeof(why)) < 0)
-		cli_error("%s (the endpoint keeps the session until it times out)",
-			  why);
-	/* Deallocate TURN allocations and wait, briefly, for the answers. */
-	ice_agent_close(r.agent);
-	{
-		uint64_t until = np_loop_update_now(r.loop) + CLOSE_WAIT_US;
-
-		while (!ice_agent_closed(r.agent) &&
-		       np_loop_update_now(r.loop) < until &&
-		       np_loop_run_once(r.loop, 20000) >= 0)
-			;
-	}
-	if (r.rc) {
-		cli_error("%s", r.why);
-		rc = r.rc;
-		goto out_events;
-	}
-	if (r.why[0] && ice_agent_state(r.agent) != ICE_AGENT_CONNECTED)
-		note(&ctx, "ice.failed", "%s", r.why);
-	if (ice_agent_state(r.agent) == ICE_AGENT_CONNECTED &&
-	    webrtc_state(r.webrtc) == WEBRTC_DTLS)
-		note(&ctx, "webrtc", "stopped before DTLS finished: %s",
-		     r.why[0] ? r.why : "deadline");
 	cli_events_close(&c, &log);
 	memset(&fs, 0, sizeof(fs));
 	ice_analyze(&log, &ir, &fs);
@@ -604,15 +345,10 @@ int cli_ice(int argc, char **argv)
 out_events:
 	cli_events_close(&c, &log);
 out:
-	webrtc_free(r.webrtc);
-	ice_agent_free(r.agent);
-	sig_reader_free(r.reader);
-	sdp_free(r.sdp);
-	sdp_free(r.rsdp);
 	if (keylog_f)
 		fclose(keylog_f);
 	np_ctx_dispose(&ctx);
 	obs_log_dispose(&log);
-	np_loop_free(r.loop);
+	np_loop_free(loop);
 	return rc;
 }

@@ -27,6 +27,8 @@
 #define CHECK_RTO_MAX_US 500000
 /* Regular nomination waits this long at least for better pairs. */
 #define NOMINATE_MIN_US 10000
+/* ... and this long when the best valid pair is relayed. */
+#define RELAY_PATIENCE_US 400000
 /* How long a ".local" name may take to resolve. */
 #define MDNS_TIMEOUT_US 2000000
 
@@ -588,6 +590,19 @@ static void record_pairs(struct ice_agent *a)
 		a->nseen = cl->npairs;
 }
 
+static int best_is_relay(const struct ice_checklist *cl)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < cl->npairs; i++)
+		if (cl->pairs[i].valid &&
+		    (best < 0 || cl->pairs[i].priority > cl->pairs[best].priority))
+			best = (long)i;
+	return best >= 0 &&
+	       (cl->local[cl->pairs[best].local].type == ICE_RELAY ||
+		cl->remote[cl->pairs[best].remote].type == ICE_RELAY);
+}
+
 static void check_rto(struct ice_agent *a)
 {
 	uint64_t rto = np_ctx_rto(a->ctx);
@@ -609,6 +624,11 @@ static void check_rto(struct ice_agent *a)
 			wait = NOMINATE_MIN_US;
 		if (wait > 2 * rto)
 			wait = 2 * rto;
+		/* A relayed best pair waits longer for better direct ones
+		 * still being checked (an ICE-TCP connection takes a few
+		 * round trips): relaying costs every packet of the call. */
+		if (best_is_relay(a->cl) && wait < RELAY_PATIENCE_US)
+			wait = RELAY_PATIENCE_US;
 		a->cl->cfg.nominate_after_us = wait;
 	}
 }

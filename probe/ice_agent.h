@@ -74,6 +74,10 @@ void ice_agent_free(struct ice_agent *a);
 int ice_agent_gather(struct ice_agent *a);
 /* 1 once every server has answered or given up. */
 int ice_agent_gathering_done(const struct ice_agent *a);
+/* 1 when what is still pending is only STUN Binding requests that have
+ * gone unanswered for several RTOs (UDP blocked): not worth waiting for
+ * before a description that is written once. */
+int ice_agent_gathering_enough(const struct ice_agent *a);
 /* Deallocates TURN allocations and waits for the answers (bounded by the
  * loop's own timers); call before ice_agent_free when the loop still runs. */
 void ice_agent_close(struct ice_agent *a);

@@ -174,6 +174,24 @@ int ice_cl_add_remote(struct ice_checklist *cl, const struct ice_cand *c,
 		*why = r;
 	if (r != ICE_REJECT_OK)
 		return NP_EINVAL;
+	/* A peer-reflexive candidate learnt from a check before the
+	 * description arrived is the signalled one: it takes the signalled
+	 * type, priority and foundation (RFC 8445 §7.3.1.3 note, §5.1.2). */
+	for (size_t i = 0; i < cl->nremote; i++)
+		if (cl->remote[i].type == ICE_PRFLX &&
+		    cl->remote[i].transport == c->transport &&
+		    np_addr_equal(&cl->remote[i].addr, &c->addr)) {
+			cl->remote[i].type = c->type;
+			cl->remote[i].priority = c->priority;
+			memcpy(cl->remote[i].foundation, c->foundation,
+			       sizeof(c->foundation));
+			cl->remote[i].related = c->related;
+			for (size_t k = 0; k < cl->npairs; k++)
+				if (cl->pairs[k].remote == i)
+					cl->pairs[k].priority =
+						pair_prio(cl, cl->pairs[k].local, i);
+			return 0;
+		}
 	if (cl->nremote == ICE_CL_MAX_REMOTE)
 		return NP_EFULL;
 	cl->remote[cl->nremote++] = *c;
@@ -285,7 +303,7 @@ void ice_cl_on_timeout(struct ice_checklist *cl, uint64_t now)
 /* §6.1.4.2: triggered queue first, then the best Waiting pair; when none
  * waits, unfreeze the best Frozen pair whose foundation has nothing
  * Waiting or In-Progress. Returns a pair index or -1. */
-static long pick(struct ice_checklist *cl, uint64_t now)
+static long pick_any(struct ice_checklist *cl, uint64_t now)
 {
 	long best = -1;
 	size_t i, j;
@@ -327,6 +345,32 @@ static long pick(struct ice_checklist *cl, uint64_t now)
 	if (best >= 0)
 		set_state(&cl->pairs[best], ICE_PAIR_WAITING, now);
 	return best;
+}
+
+/* RFC 6544 §7.1: a pair whose local candidate is TCP passive is never
+ * checked from our side (we cannot connect from a listening socket); it
+ * is the peer's active candidate that connects to it, and that check
+ * makes its own pair (§7.2: triggered, with a peer-reflexive remote).
+ * Such a pair is set failed when its turn comes, so it holds no
+ * foundation frozen. */
+static long pick(struct ice_checklist *cl, uint64_t now)
+{
+	for (size_t guard = 0; guard <= cl->npairs; guard++) {
+		long k = pick_any(cl, now);
+
+		if (k < 0)
+			return -1;
+		/* A prflx remote there was learnt from a check that came in
+		 * on a connection we accepted: that one we answer on. */
+		if (cl->local[cl->pairs[k].local].transport == NP_TCP &&
+		    cl->local[cl->pairs[k].local].tcptype == ICE_TCP_PASSIVE &&
+		    cl->remote[cl->pairs[k].remote].type != ICE_PRFLX) {
+			set_state(&cl->pairs[k], ICE_PAIR_FAILED, now);
+			continue;
+		}
+		return k;
+	}
+	return -1;
 }
 
 int ice_cl_next(struct ice_checklist *cl, uint64_t now, struct ice_check *out)

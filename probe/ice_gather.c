@@ -25,6 +25,8 @@
 #define PREF_RELAY_UDP 65535
 #define PREF_RELAY_TCP 32767
 #define PREF_RELAY_TLS 16383
+/* Unanswered STUN legs hold a description back at most this long. */
+#define GATHER_PATIENCE_US 300000
 
 struct ice_base *ice_base_find(struct ice_agent *a,
 			       const struct sockaddr_storage *addr)
@@ -399,6 +401,21 @@ int ice_agent_gathering_done(const struct ice_agent *a)
 		if (!a->relay[i].done)
 			return 0;
 	return 1;
+}
+
+int ice_agent_gathering_enough(const struct ice_agent *a)
+{
+	uint64_t waited = np_loop_now(a->ctx->loop) - a->t0;
+
+	for (size_t i = 0; i < a->nrelay; i++)
+		if (!a->relay[i].done)
+			return 0;
+	if (ice_portmap_pending(a))
+		return 0;
+	/* Servers that answer do so within a few RTOs; the rest time out
+	 * (RFC 8489 §6.2.1) long after that. */
+	return a->nlocal > 0 && waited > GATHER_PATIENCE_US &&
+	       waited > 4 * (uint64_t)np_ctx_rto(a->ctx);
 }
 
 void ice_gather_close(struct ice_agent *a)

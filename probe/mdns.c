@@ -126,10 +126,12 @@ static void join_all(int fd)
 
 static uint64_t next_send(const struct pending *p)
 {
-	/* 0, 250, 750 ms: three tries, as RFC 6762 §5.2 spaces them. */
-	static const uint64_t at[] = { 0, 250000, 750000 };
+	/* 0, 250, 750 ms, as RFC 6762 §5.2 spaces them, and 1.5 s: a
+	 * responder that has just announced the name may not multicast it
+	 * again within a second (§6). */
+	static const uint64_t at[] = { 0, 250000, 750000, 1500000 };
 
-	return p->sent < 3 ? p->started + at[p->sent] : UINT64_MAX;
+	return p->sent < 4 ? p->started + at[p->sent] : UINT64_MAX;
 }
 
 static void rearm(struct mdns *m)

@@ -194,7 +194,7 @@ int whip_sess_new(struct serve_whip *w, struct whip_conn *c,
 	}
 	ice_agent_set_state_cb(s->agent, on_state, s);
 	{
-		struct webrtc_cfg wc = { .echo = 1 };
+		struct webrtc_cfg wc = { .echo = 1, .serve_forever = 1 };
 
 		/* The answerer's DTLS: a=setup:active, client (RFC 8842). */
 		rc = sdp_new(&s->offer);

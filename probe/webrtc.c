@@ -48,6 +48,9 @@ struct webrtc {
 	uint8_t audio_pt;
 	uint32_t audio_rate;
 	int dc_done, dc_opened;
+	unsigned dc_rx;
+	int dc_summary;
+	uint64_t dc_rx_bytes;
 	uint64_t dc_last_us, connected_us, media_last_us;
 };
 
@@ -66,6 +69,17 @@ static void note(struct webrtc *w, const char *text)
 	memset(&o, 0, sizeof(o));
 	o.kind = OBS_NOTE;
 	snprintf(o.test, sizeof(o.test), "webrtc");
+	snprintf(o.text, sizeof(o.text), "%s", text);
+	np_ctx_record(w->ctx, &o);
+}
+
+static void dc_note(struct webrtc *w, const char *text)
+{
+	struct obs o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = OBS_NOTE;
+	snprintf(o.test, sizeof(o.test), "dc.summary");
 	snprintf(o.text, sizeof(o.text), "%s", text);
 	np_ctx_record(w->ctx, &o);
 }
@@ -432,6 +446,8 @@ static void on_dc(struct sctp_dc *s, const struct sctp_dc_event *ev,
 		break;
 	case SCTP_DC_EV_MESSAGE:
 		w->dc_last_us = np_loop_now(w->ctx->loop);
+		w->dc_rx++;
+		w->dc_rx_bytes += ev->len;
 		break;
 	case SCTP_DC_EV_CHANNEL_CLOSED:
 		if (ev->remote || w->cfg.echo)
@@ -492,8 +508,18 @@ static void start_media(struct webrtc *w)
 
 void webrtc_stop(struct webrtc *w)
 {
-	if (w && w->mp)
+	char t[128];
+
+	if (!w)
+		return;
+	if (w->mp)
 		media_probe_stop(w->mp);
+	if (w->dc && !w->dc_summary) {
+		w->dc_summary = 1;
+		snprintf(t, sizeof(t), "messages_received=%u bytes_received=%llu",
+			 w->dc_rx, (unsigned long long)w->dc_rx_bytes);
+		dc_note(w, t);
+	}
 }
 
 static void start_dc(struct webrtc *w)
@@ -532,6 +558,12 @@ int webrtc_done(const struct webrtc *w)
 			   (w->dc_opened ? now - w->dc_last_us > ECHO_QUIET_US
 					 : now - w->connected_us > ECHO_WAIT_US);
 
+		/* A browser streams until hung up: the echo lasts as long
+		 * as our own probe would, then we are done. */
+		if (!w->cfg.serve_forever &&
+		    now - w->connected_us > (w->cfg.media_us ? w->cfg.media_us : 2000000) +
+						   ECHO_QUIET_US)
+			return 1;
 		return media && data;
 	}
 	return w->dc_done;

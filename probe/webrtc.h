@@ -24,7 +24,8 @@ struct webrtc_cfg {
 	int no_media;       /* plain ICE: one m-line, no fingerprint */
 	FILE *keylog;       /* SSLKEYLOGFILE lines, borrowed */
 	uint32_t dtls_deadline_us; /* 0: 10 s */
-	int echo;           /* answer data-channel messages back (serve) */
+	int echo;           /* answer media and data-channel messages back */
+	int serve_forever;  /* echo until freed (serve), not for one probe's time */
 	unsigned dc_count;  /* probe messages on the data channel; 0: 20 */
 	size_t dc_size;     /* their size; 0: 1000 bytes */
 	/* The SRTP probe stream on the audio m-line. */

@@ -274,6 +274,7 @@ void report_webrtc_json(const struct webrtc_report *r, json_t *root)
 						    : r->sctp_up ? "sctp-only" : "none"));
 	json_object_set_new(d, "probe_sent", json_integer(r->dc_sent));
 	json_object_set_new(d, "probe_echoed", json_integer(r->dc_echoed));
+	json_object_set_new(d, "messages_received", json_integer(r->dc_received));
 	json_object_set_new(d, "rtt_min_ms", r->dc_echoed ? json_real(r->dc_rtt_min_ms) : json_null());
 	json_object_set_new(d, "rtt_avg_ms", r->dc_echoed ? json_real(r->dc_rtt_avg_ms) : json_null());
 	json_object_set_new(d, "rtt_max_ms", r->dc_echoed ? json_real(r->dc_rtt_max_ms) : json_null());
