@@ -83,6 +83,7 @@ struct policy_result {
 struct nat_report;  /* analyzers/nat_classify.h */
 struct capture_report;  /* analyzers/capture_summary.h */
 struct ice_report;      /* analyzers/ice_summary.h */
+struct verdicts;        /* analyzers/verdicts.h */
 struct webrtc_report;   /* analyzers/webrtc_summary.h */
 
 struct findings {
@@ -93,6 +94,8 @@ struct findings {
 	const struct nat_report *nat;  /* borrowed, NULL unless command nat */
 	const struct capture_report *capture; /* borrowed, NULL unless analyze */
 	const struct ice_report *ice;  /* borrowed, NULL unless command ice */
+	const struct verdicts *verdicts; /* borrowed: transport matrix, call
+					  * quality, conformance, or NULL */
 	const struct webrtc_report *webrtc; /* borrowed: DTLS after ICE, or NULL */
 	const struct obs_log *log;  /* borrowed: the observations behind these
 				     * (the HTML timeline), or NULL */

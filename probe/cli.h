@@ -78,5 +78,6 @@ int cli_report_cmd(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 int cli_ice(int argc, char **argv);
+int cli_diag(int argc, char **argv);
 
 #endif

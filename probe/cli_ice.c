@@ -18,6 +18,7 @@
 #include "ice_session.h"
 #include "np_err.h"
 #include "webrtc.h"
+#include "verdicts.h"
 #include "webrtc_summary.h"
 #include "whip.h"
 
@@ -116,6 +117,7 @@ int cli_ice(int argc, char **argv)
 	static struct findings fs;
 	static struct ice_report ir;
 	static struct webrtc_report wr;
+	static struct verdicts vd;
 	struct webrtc_cfg wcfg = { 0 };
 	FILE *keylog_f = NULL;
 	const char *keylog = NULL;
@@ -329,6 +331,7 @@ int cli_ice(int argc, char **argv)
 	memset(&fs, 0, sizeof(fs));
 	ice_analyze(&log, &ir, &fs);
 	webrtc_analyze(&log, &wr, &fs);
+	verdicts_analyze(&log, &vd, &fs);
 	policy_apply(&c.policy, &fs);
 	fs.log = &log;
 	rc = cli_report(&c, &fs);

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "ice_summary.h"
+#include "verdicts.h"
 #include "webrtc_summary.h"
 #include "nat_classify.h"
 #include "np_err.h"
@@ -30,6 +31,7 @@ int cli_report_cmd(int argc, char **argv)
 	static struct nat_report nr;
 	static struct ice_report ir;
 	static struct webrtc_report wr;
+	static struct verdicts vd;
 	struct obs_log log;
 	char detail[256] = "";
 	FILE *f;
@@ -81,12 +83,19 @@ int cli_report_cmd(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* The valid checks depend on the command that recorded the log. */
-	if (require && cli_require(&c, require, strcmp(log.command, "nat") == 0 ?
-				   "nat" : "stun")) {
+	if (require && cli_require(&c, require,
+				   !strcmp(log.command, "nat") ? "nat" :
+				   !strcmp(log.command, "ice") ? "ice" :
+				   !strcmp(log.command, "diagnose") ? "diagnose" : "stun")) {
 		obs_log_dispose(&log);
 		return EXIT_USAGE;
 	}
-	if (strcmp(log.command, "nat") == 0) {
+	if (strcmp(log.command, "diagnose") == 0) {
+		nat_classify(&log, &nr, &fs);
+		ice_analyze(&log, &ir, &fs);
+		webrtc_analyze(&log, &wr, &fs);
+		fs.command = "diagnose";
+	} else if (strcmp(log.command, "nat") == 0) {
 		nat_classify(&log, &nr, &fs);
 	} else if (strcmp(log.command, "ice") == 0) {
 		ice_analyze(&log, &ir, &fs);
@@ -99,6 +108,7 @@ int cli_report_cmd(int argc, char **argv)
 		obs_log_dispose(&log);
 		return EXIT_USAGE;
 	}
+	verdicts_analyze(&log, &vd, &fs);
 	policy_apply(&c.policy, &fs);
 	fs.log = &log;
 	rc = cli_report(&c, &fs);

@@ -272,6 +272,11 @@ static void fire_timers(struct np_loop *l)
 	}
 }
 
+void np_loop_clear_stop(struct np_loop *l)
+{
+	l->stop = 0;
+}
+
 int np_loop_run_once(struct np_loop *l, uint64_t max_wait_us)
 {
 	struct epoll_event evs[MAX_EVENTS];

@@ -62,6 +62,9 @@ uint64_t np_monotonic_us(void);
  * Returns 0 or a negative error from epoll. */
 int np_loop_run(struct np_loop *loop);
 void np_loop_stop(struct np_loop *loop);
+/* Forgets an earlier np_loop_stop, for a caller that drives the loop with
+ * np_loop_run_once after another part of the run stopped it. */
+void np_loop_clear_stop(struct np_loop *loop);
 /* One iteration, waiting at most max_wait_us (tests drive this). */
 int np_loop_run_once(struct np_loop *loop, uint64_t max_wait_us);
 

@@ -727,7 +727,22 @@ static void answer(struct ice_agent *a, struct ice_base *b,
 	else
 		snprintf(t, sizeof(t), "check from peer answered %d %s: %s", code,
 			 reason, why);
-	note_obs_t(a, "ice.check.in", b->tcp ? NP_TCP : NP_UDP, &b->addr, src, t);
+	{
+		/* With the transaction ID, so a retransmitted check can be
+		 * told from a new one (analyzers/verdict_conformance.c). */
+		struct obs o;
+
+		memset(&o, 0, sizeof(o));
+		o.kind = OBS_NOTE;
+		o.transport = b->tcp ? NP_TCP : NP_UDP;
+		snprintf(o.test, sizeof(o.test), "ice.check.in");
+		snprintf(o.text, sizeof(o.text), "%s", t);
+		o.local = b->addr;
+		o.remote = *src;
+		o.has = OBS_HAS_LOCAL | OBS_HAS_REMOTE | OBS_HAS_TID;
+		memcpy(o.tid, m->tid, sizeof(o.tid));
+		np_ctx_record(a->ctx, &o);
+	}
 }
 
 static void on_request(struct ice_agent *a, struct ice_base *b,

@@ -270,6 +270,9 @@ int ice_session_run(struct np_ctx *ctx, const struct ice_session_opts *o,
 		goto out;
 	}
 	np_timer_init(&r->poll, on_poll, r);
+	/* An earlier phase of the run (NAT discovery) may have stopped the
+	 * loop; run_once would then return at once, forever. */
+	np_loop_clear_stop(r->loop);
 	ice_agent_gather(r->agent);
 	{
 		uint64_t now = np_loop_update_now(r->loop);
@@ -283,6 +286,7 @@ int ice_session_run(struct np_ctx *ctx, const struct ice_session_opts *o,
 	while (!r->done && np_loop_run_once(r->loop, 100000) >= 0)
 		;
 	np_timer_stop(r->loop, &r->poll);
+	np_loop_clear_stop(r->loop);
 	/* The media stream's last RTCP (BYE) and summary. */
 	webrtc_stop(r->webrtc);
 	/* RFC 9725 §4.3: the session ends with DELETE on its URL. */

@@ -27,6 +27,9 @@ static void usage(FILE *f)
 		NATPROBE_VERSION);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\nnatprobe [--stun URI] [--turn URI ...] [--whip URL] with no command runs\n"
+		   "the full diagnosis (NAT behaviour, then ICE, DTLS-SRTP, media and data with\n"
+		   "the peer).\n");
 	fprintf(f, "\nnatprobe COMMAND --help for a command's options.\n"
 		   "exit codes: 0 checks passed, 1 a required check failed, "
 		   "2 usage error, 3 internal error\n");
@@ -34,10 +37,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	/* No command: the full diagnosis (its options start with "-"). */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") &&
+			 strcmp(argv[1], "--help") && strcmp(argv[1], "--version")))
+		return cli_diag(argc, argv);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -49,7 +49,7 @@ struct webrtc {
 	uint32_t audio_rate;
 	int dc_done, dc_opened;
 	unsigned dc_rx;
-	int dc_summary;
+	int dc_summary, media_summary;
 	uint64_t dc_rx_bytes;
 	uint64_t dc_last_us, connected_us, media_last_us;
 };
@@ -514,6 +514,34 @@ void webrtc_stop(struct webrtc *w)
 		return;
 	if (w->mp)
 		media_probe_stop(w->mp);
+	if (w->mp && !w->media_summary) {
+		struct media_stats st;
+		uint32_t rtt;
+		struct obs o;
+
+		w->media_summary = 1;
+		media_probe_stats(w->mp, &st);
+		rtt = st.rtt_rtcp_n ? st.rtt_rtcp_last_us : st.rtt_echo_avg_us;
+		/* The call-quality figures per direction, in the form
+		 * analyzers/verdict_quality.h reads. */
+		memset(&o, 0, sizeof(o));
+		o.kind = OBS_NOTE;
+		snprintf(o.test, sizeof(o.test), "media.quality");
+		if (!st.echo) {
+			snprintf(o.text, sizeof(o.text),
+				 "dir=send loss_pct=%.2f rtt_ms=%.3f jitter_ms=%.3f packets=%llu",
+				 st.peer_loss_pct, rtt / 1000.0, st.peer_jitter_us / 1000.0,
+				 (unsigned long long)st.sent_packets);
+			np_ctx_record(w->ctx, &o);
+		}
+		if (st.n_rx) {
+			snprintf(o.text, sizeof(o.text),
+				 "dir=recv loss_pct=%.2f rtt_ms=%.3f jitter_ms=%.3f packets=%llu",
+				 st.rx[0].loss_pct, rtt / 1000.0, st.rx[0].jitter_us / 1000.0,
+				 (unsigned long long)st.rx[0].received);
+			np_ctx_record(w->ctx, &o);
+		}
+	}
 	if (w->dc && !w->dc_summary) {
 		w->dc_summary = 1;
 		snprintf(t, sizeof(t), "messages_received=%u bytes_received=%llu",

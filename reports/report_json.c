@@ -7,6 +7,7 @@
 #include "report_capture.h"
 #include "report_ice.h"
 #include "report_nat.h"
+#include "report_verdicts.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -96,6 +97,7 @@ int report_json(const struct findings *fs, FILE *out)
 		report_capture_json(fs->capture, root);
 	if (fs->ice)
 		report_ice_json(fs->ice, root);
+	report_verdicts_json(fs->verdicts, root);
 	if (fs->webrtc)
 		report_webrtc_json(fs->webrtc, root);
 	json_object_set_new(root, "findings", report_findings_json(fs));

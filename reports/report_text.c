@@ -6,6 +6,7 @@
 #include "report_capture.h"
 #include "report_nat.h"
 #include "report_ice.h"
+#include "report_verdicts.h"
 
 #include <errno.h>
 #include <string.h>
@@ -90,6 +91,13 @@ int report_text(const struct findings *fs, FILE *out)
 {
 	if (fs->nat) {
 		report_nat_text(fs->nat, out);
+		/* The full diagnosis: the session with the peer follows. */
+		if (fs->ice) {
+			fputc('\n', out);
+			report_ice_text(fs->ice, out);
+			if (fs->webrtc)
+				report_webrtc_text(fs->webrtc, out);
+		}
 	} else if (fs->capture) {
 		report_capture_text(fs->capture, out);
 	} else if (fs->ice) {
@@ -103,6 +111,7 @@ int report_text(const struct findings *fs, FILE *out)
 			leg_text(&fs->stun[i], out);
 		}
 	}
+	report_verdicts_text(fs->verdicts, out);
 	report_findings_text(fs, out);
 	if (fs->policy_explicit) {
 		fprintf(out, "\nRequired checks\n");

@@ -70,6 +70,10 @@ PY
 then ok "SRTP media and data channel echoed end to end, every packet authenticated"
 else bad "media/data channel figures"; fi
 
+if $PY "$ROOT/tests/validate_json.py" "$ROOT/reports/report.schema.json" "$d/off.json" "$d/ans.json" >"$tmp/schema.out" 2>&1; then
+	ok "both JSON reports (ice, dtls, media, datachannel, verdicts) validate against reports/report.schema.json"
+else bad "schema: $(cat "$tmp/schema.out")"; fi
+
 # 2. The offer's fingerprint flipped by one bit: the answerer (DTLS
 # client) must refuse the server's certificate.
 flip='/^a=fingerprint/s/\(sha-256 ..:..:\)\(.\)/\1X\2/;/^a=fingerprint/s/X0/1/;/^a=fingerprint/s/X1/0/;/^a=fingerprint/s/X2/3/;/^a=fingerprint/s/X3/2/;/^a=fingerprint/s/X4/5/;/^a=fingerprint/s/X5/4/;/^a=fingerprint/s/X6/7/;/^a=fingerprint/s/X7/6/;/^a=fingerprint/s/X8/9/;/^a=fingerprint/s/X9/8/;/^a=fingerprint/s/XA/B/;/^a=fingerprint/s/XB/A/;/^a=fingerprint/s/XC/D/;/^a=fingerprint/s/XD/C/;/^a=fingerprint/s/XE/F/;/^a=fingerprint/s/XF/E/'
