@@ -69,6 +69,21 @@ int cli_dashboard_wanted(const struct cli_common *c, int default_on);
 /* After a run the dashboard stopped (q, Ctrl-C): a finding saying the
  * results are partial. Nothing when it ran to the end or d is NULL. */
 void cli_dashboard_note(struct findings *fs, const struct dashboard *d);
+/* ICE servers from repeated --stun URI / --turn URI --user U --password P
+ * (credentials belong to the --turn before them) and --ice-servers FILE,
+ * shared by `ice` and the full diagnosis. */
+#define CLI_MAX_SERVERS 16
+struct cli_servers {
+	char *uri[CLI_MAX_SERVERS], *user[CLI_MAX_SERVERS], *pw[CLI_MAX_SERVERS];
+	size_t n;
+	const char *json;          /* --ice-servers FILE */
+};
+enum cli_server_opt { CLI_SRV_URI, CLI_SRV_USER, CLI_SRV_PASS };
+/* Takes one option; 0, or EXIT_USAGE after saying why. */
+int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg);
+struct ice_server_list;
+/* Fills l (zeroed first); 0, or EXIT_USAGE after saying why. */
+int cli_servers_build(const struct cli_servers *s, struct ice_server_list *l);
 /* "natprobe: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,5 +1,6 @@
 /* cli_common.c - what every command's CLI shares (see cli.h). */
 #include "cli.h"
+#include "ice_servers.h"
 #include "dashboard.h"
 
 #include <errno.h>
@@ -140,4 +141,44 @@ void cli_dashboard_note(struct findings *fs, const struct dashboard *d)
 		 "read as unknown or unanswered");
 	snprintf(f->remedy, sizeof(f->remedy),
 		 "run again and let it finish for a complete report");
+}
+
+int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg)
+{
+	if (o == CLI_SRV_URI) {
+		if (s->n == CLI_MAX_SERVERS) {
+			cli_error("at most %d servers", CLI_MAX_SERVERS);
+			return EXIT_USAGE;
+		}
+		s->uri[s->n] = arg;
+		s->user[s->n] = s->pw[s->n] = NULL;
+		s->n++;
+		return 0;
+	}
+	/* Credentials belong to the --turn before them. */
+	if (s->n == 0) {
+		cli_error("--%s must follow the --turn it belongs to",
+			  o == CLI_SRV_USER ? "user" : "password");
+		return EXIT_USAGE;
+	}
+	*(o == CLI_SRV_USER ? &s->user[s->n - 1] : &s->pw[s->n - 1]) = arg;
+	return 0;
+}
+
+int cli_servers_build(const struct cli_servers *s, struct ice_server_list *l)
+{
+	char why[256];
+
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < s->n; i++)
+		if (ice_servers_add(l, s->uri[i], s->user[i], s->pw[i], why,
+				    sizeof(why)) < 0) {
+			cli_error("%s", why);
+			return EXIT_USAGE;
+		}
+	if (s->json && ice_servers_load_json(l, s->json, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	return 0;
 }

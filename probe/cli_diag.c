@@ -89,15 +89,14 @@ int cli_diag(int argc, char **argv)
 	struct ice_agent_cfg cfg = { 0 };
 	struct webrtc_cfg wcfg = { 0 };
 	struct ice_session_opts so;
-	char *uris[ICE_MAX_SERVERS], *users[ICE_MAX_SERVERS], *pws[ICE_MAX_SERVERS];
+	struct cli_servers srv = { 0 };
 	char nat_uri[300] = "", why[256] = "";
-	const char *ice_json = NULL, *tls_ca = NULL, *whip = NULL;
+	const char *tls_ca = NULL, *whip = NULL;
 	struct dashboard *dash = NULL;
 	struct np_loop *loop = NULL;
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30;
-	size_t nuri = 0;
 	int opt, rc = EXIT_PASS, lf = 0, err;
 
 	memset(&servers, 0, sizeof(servers));
@@ -107,24 +106,15 @@ int cli_diag(int argc, char **argv)
 		switch (opt) {
 		case O_STUN:
 		case O_TURN:
-			if (nuri == ICE_MAX_SERVERS) {
-				cli_error("at most %d servers", ICE_MAX_SERVERS);
+			if (cli_servers_opt(&srv, CLI_SRV_URI, optarg))
 				return EXIT_USAGE;
-			}
-			uris[nuri] = optarg;
-			users[nuri] = pws[nuri] = NULL;
-			nuri++;
 			break;
 		case O_USER:
 		case O_PASS:
-			if (nuri == 0) {
-				cli_error("--%s must follow the --turn it belongs to",
-					  opt == O_USER ? "user" : "password");
+			if (cli_servers_opt(&srv, opt == O_USER ? CLI_SRV_USER : CLI_SRV_PASS, optarg))
 				return EXIT_USAGE;
-			}
-			*(opt == O_USER ? &users[nuri - 1] : &pws[nuri - 1]) = optarg;
 			break;
-		case O_ICESERVERS: ice_json = optarg; break;
+		case O_ICESERVERS: srv.json = optarg; break;
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_WHIP: whip = optarg; break;
 		case '4': po.family = cfg.family = AF_INET; break;
@@ -164,15 +154,8 @@ int cli_diag(int argc, char **argv)
 		cli_error("unknown command \"%s\" (natprobe --help lists them)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < nuri; i++)
-		if (ice_servers_add(&servers, uris[i], users[i], pws[i], why, sizeof(why)) < 0) {
-			cli_error("%s", why);
-			return EXIT_USAGE;
-		}
-	if (ice_json && ice_servers_load_json(&servers, ice_json, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
+	if (cli_servers_build(&srv, &servers))
 		return EXIT_USAGE;
-	}
 	/* NAT discovery against the first STUN server, or a TURN server's
 	 * host and port (TURN servers answer Binding requests too). */
 	for (size_t i = 0; i < servers.n && !nat_uri[0]; i++)

@@ -62,20 +62,6 @@ static void usage(FILE *f)
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
 }
 
-static int add_servers(struct ice_server_list *l, char **uris, char **users,
-		       char **pws, size_t n)
-{
-	char why[256];
-
-	for (size_t i = 0; i < n; i++)
-		if (ice_servers_add(l, uris[i], users[i], pws[i], why,
-				    sizeof(why)) < 0) {
-			cli_error("%s", why);
-			return EXIT_USAGE;
-		}
-	return 0;
-}
-
 int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
@@ -121,8 +107,8 @@ int cli_ice(int argc, char **argv)
 	struct webrtc_cfg wcfg = { 0 };
 	FILE *keylog_f = NULL;
 	const char *keylog = NULL;
-	char *uris[ICE_MAX_SERVERS], *users[ICE_MAX_SERVERS], *pws[ICE_MAX_SERVERS];
-	const char *ice_json = NULL, *tls_ca = NULL;
+	struct cli_servers srv = { 0 };
+	const char *tls_ca = NULL;
 	struct ice_session_opts so;
 	const char *local_path = NULL, *remote_path = NULL, *whip_url = NULL;
 	struct np_loop *loop = NULL;
@@ -130,7 +116,6 @@ int cli_ice(int argc, char **argv)
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30, hold_s = 0;
-	size_t nuri = 0;
 	int opt, role = -1, rc = EXIT_PASS;
 	char why[256];
 
@@ -146,28 +131,15 @@ int cli_ice(int argc, char **argv)
 		case O_WHIP: whip_url = optarg; break;
 		case O_STUN:
 		case O_TURN:
-			if (nuri == ICE_MAX_SERVERS) {
-				cli_error("at most %d ICE servers", ICE_MAX_SERVERS);
+			if (cli_servers_opt(&srv, CLI_SRV_URI, optarg))
 				return EXIT_USAGE;
-			}
-			uris[nuri] = optarg;
-			users[nuri] = pws[nuri] = NULL;
-			nuri++;
 			break;
 		case O_USER:
 		case O_PASS:
-			/* Credentials belong to the --turn before them. */
-			if (nuri == 0) {
-				cli_error("--%s must follow the --turn it belongs to",
-					  opt == O_USER ? "user" : "password");
+			if (cli_servers_opt(&srv, opt == O_USER ? CLI_SRV_USER : CLI_SRV_PASS, optarg))
 				return EXIT_USAGE;
-			}
-			if (opt == O_USER)
-				users[nuri - 1] = optarg;
-			else
-				pws[nuri - 1] = optarg;
 			break;
-		case O_ICESERVERS: ice_json = optarg; break;
+		case O_ICESERVERS: srv.json = optarg; break;
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_RELAYONLY: cfg.relay_only = 1; break;
 		case O_LOOPBACK: cfg.loopback = 1; break;
@@ -270,13 +242,8 @@ int cli_ice(int argc, char **argv)
 		cli_error("ice: --local - writes the description to stdout; send the report elsewhere with -o FILE");
 		return EXIT_USAGE;
 	}
-	rc = add_servers(&servers, uris, users, pws, nuri);
-	if (rc)
-		return rc;
-	if (ice_json && ice_servers_load_json(&servers, ice_json, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
+	if (cli_servers_build(&srv, &servers))
 		return EXIT_USAGE;
-	}
 	if (cfg.relay_only) {
 		int any = 0;
 

@@ -21,21 +21,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && wlen) {
-		va_start(ap, fmt);
-		vsnprintf(why, wlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* RFC 9110 §5.6.2: tchar. */
 static int is_tchar(unsigned char c)
 {
@@ -124,22 +109,22 @@ static int field(struct http_fields *f, struct np_tok name, struct np_tok v,
 	if (np_tok_icase(name, "content-length")) {
 		/* RFC 9110 §8.6: digits only; a repeat must agree. */
 		if (!np_tok_uint(v, 9, &n))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "Content-Length \"%.*s\" is not a number of at most 9 digits",
 				   (int)(np_tok_len(v) > 40 ? 40 : np_tok_len(v)),
 				   v.p);
 		if (f->has_content_length && f->content_length != n)
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "two Content-Length fields disagree (%zu and %llu)",
 				   f->content_length, (unsigned long long)n);
 		if (n > HTTP_MAX_BODY)
-			return say(why, wlen, NP_EFULL,
+			return np_say(why, wlen, NP_EFULL,
 				   "Content-Length %llu is over the %d-byte body cap",
 				   (unsigned long long)n, HTTP_MAX_BODY);
 		f->has_content_length = 1;
 		f->content_length = (size_t)n;
 	} else if (np_tok_icase(name, "transfer-encoding")) {
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "Transfer-Encoding \"%.*s\" is not supported (only Content-Length bodies)",
 			   (int)(np_tok_len(v) > 40 ? 40 : np_tok_len(v)), v.p);
 	} else if (np_tok_icase(name, "content-type")) {
@@ -152,7 +137,7 @@ static int field(struct http_fields *f, struct np_tok name, struct np_tok v,
 		mt.end = p;
 		trim(&mt);
 		if (copy_tok(f->content_type, sizeof(f->content_type), mt))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "Content-Type longer than %zu bytes",
 				   sizeof(f->content_type) - 1);
 		for (c = f->content_type; *c; c++)
@@ -160,12 +145,12 @@ static int field(struct http_fields *f, struct np_tok name, struct np_tok v,
 	} else if (np_tok_icase(name, "location")) {
 		if (!is_visible(v) || copy_tok(f->location,
 					      sizeof(f->location), v))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "Location is not a URL of at most %d visible characters",
 				   HTTP_MAX_URL - 1);
 	} else if (np_tok_icase(name, "etag")) {
 		if (copy_tok(f->etag, sizeof(f->etag), v))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "ETag longer than %zu bytes",
 				   sizeof(f->etag) - 1);
 	} else if (np_tok_icase(name, "connection")) {
@@ -198,33 +183,33 @@ static int fields(struct np_rd *r, struct http_fields *f, size_t head_cap,
 		rc = get_line(r, &line);
 		if (rc == NP_ETRUNCATED)
 			return (size_t)(r->end - start) >= head_cap
-				       ? say(why, wlen, NP_EFULL,
+				       ? np_say(why, wlen, NP_EFULL,
 					     "header section larger than %d bytes",
 					     HTTP_MAX_HEAD)
 				       : rc;
 		if ((size_t)(r->p - start) > head_cap)
-			return say(why, wlen, NP_EFULL,
+			return np_say(why, wlen, NP_EFULL,
 				   "header section larger than %d bytes",
 				   HTTP_MAX_HEAD);
 		if (rc)
-			return say(why, wlen, rc,
+			return np_say(why, wlen, rc,
 				   "header field %zu has a bare CR",
 				   f->nheaders + 1);
 		if (line.p == line.end)
 			return 0;
 		if (*line.p == ' ' || *line.p == '\t')
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "header field %zu is folded (obs-fold, RFC 9112 §5.2)",
 				   f->nheaders + 1);
 		if (f->nheaders == HTTP_MAX_HEADERS)
-			return say(why, wlen, NP_EFULL,
+			return np_say(why, wlen, NP_EFULL,
 				   "more than %d header fields", HTTP_MAX_HEADERS);
 		for (p = line.p; p < line.end && *p != ':'; p++)
 			;
 		name.p = line.p;
 		name.end = p;
 		if (p == line.end || !is_token(name))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "header field %zu is not \"name: value\"",
 				   f->nheaders + 1);
 		v.p = p + 1;
@@ -233,7 +218,7 @@ static int fields(struct np_rd *r, struct http_fields *f, size_t head_cap,
 		for (p = v.p; p < v.end; p++)
 			if (((unsigned char)*p < 0x20 && *p != '\t') ||
 			    *p == 0x7f)
-				return say(why, wlen, NP_EINVAL,
+				return np_say(why, wlen, NP_EINVAL,
 					   "header field \"%.*s\" has a control character",
 					   (int)(np_tok_len(name) > 40 ? 40 : np_tok_len(name)),
 					   name.p);
@@ -274,41 +259,41 @@ int http_parse_request(const void *buf, size_t len, struct http_request *req,
 	rc = get_line(&r, &line);
 	if (rc == NP_ETRUNCATED)
 		return len >= HTTP_MAX_HEAD
-			       ? say(why, wlen, NP_EFULL,
+			       ? np_say(why, wlen, NP_EFULL,
 				     "request line longer than %d bytes",
 				     HTTP_MAX_HEAD)
 			       : rc;
 	if (rc)
-		return say(why, wlen, rc, "request line has a bare CR");
+		return np_say(why, wlen, rc, "request line has a bare CR");
 	/* RFC 9112 §3: method SP request-target SP HTTP-version, single
 	 * spaces. */
 	rest = line;
 	method.p = rest.p;
 	method.end = memchr(rest.p, ' ', np_tok_len(rest));
 	if (!method.end)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "request line is not \"METHOD target HTTP/1.1\"");
 	target.p = method.end + 1;
 	target.end = memchr(target.p, ' ', (size_t)(rest.end - target.p));
 	if (!target.end)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "request line is not \"METHOD target HTTP/1.1\"");
 	version.p = target.end + 1;
 	version.end = rest.end;
 	if (!is_token(method) || np_tok_len(method) >= HTTP_MAX_METHOD)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "method is not a token of at most %d characters",
 			   HTTP_MAX_METHOD - 1);
 	if (target.p == target.end || !is_visible(target))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "request target is empty or has invisible characters");
 	if (np_tok_len(target) >= HTTP_MAX_URL)
-		return say(why, wlen, NP_EFULL,
+		return np_say(why, wlen, NP_EFULL,
 			   "request target longer than %d bytes",
 			   HTTP_MAX_URL - 1);
 	minor = http_version(version);
 	if (minor < 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "version \"%.*s\" is not HTTP/1.0 or HTTP/1.1",
 			   (int)(np_tok_len(version) > 20 ? 20 : np_tok_len(version)),
 			   version.p);
@@ -337,17 +322,17 @@ int http_parse_response(const void *buf, size_t len, int eof,
 	rc = get_line(&r, &line);
 	if (rc == NP_ETRUNCATED)
 		return len >= HTTP_MAX_HEAD
-			       ? say(why, wlen, NP_EFULL,
+			       ? np_say(why, wlen, NP_EFULL,
 				     "status line longer than %d bytes",
 				     HTTP_MAX_HEAD)
 			       : rc;
 	if (rc)
-		return say(why, wlen, rc, "status line has a bare CR");
+		return np_say(why, wlen, rc, "status line has a bare CR");
 	/* RFC 9112 §4: HTTP-version SP 3DIGIT SP [reason-phrase]. */
 	version.p = line.p;
 	version.end = memchr(line.p, ' ', np_tok_len(line));
 	if (!version.end || (minor = http_version(version)) < 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "not an HTTP/1.x status line: \"%.*s\"",
 			   (int)(np_tok_len(line) > 40 ? 40 : np_tok_len(line)),
 			   line.p);
@@ -357,7 +342,7 @@ int http_parse_response(const void *buf, size_t len, int eof,
 		code.end++;
 	if (np_tok_len(code) != 3 || !np_tok_uint(code, 3, &status) ||
 	    status < 100 || status > 599)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "status code \"%.*s\" is not 100..599",
 			   (int)(np_tok_len(code) > 10 ? 10 : np_tok_len(code)),
 			   code.p);
@@ -374,7 +359,7 @@ int http_parse_response(const void *buf, size_t len, int eof,
 			unsigned char c = (unsigned char)reason.p[i];
 
 			if (c < 0x20 && c != '\t')
-				return say(why, wlen, NP_EINVAL,
+				return np_say(why, wlen, NP_EINVAL,
 					   "reason phrase has a control character");
 			resp->reason[i] = c >= 0x7f ? '?' : (char)c;
 		}
@@ -393,7 +378,7 @@ int http_parse_response(const void *buf, size_t len, int eof,
 	/* Rule 8: the body runs to the end of the connection. */
 	left = np_rd_left(&r);
 	if (left > HTTP_MAX_BODY)
-		return say(why, wlen, NP_EFULL,
+		return np_say(why, wlen, NP_EFULL,
 			   "body without Content-Length over the %d-byte cap",
 			   HTTP_MAX_BODY);
 	if (!eof)

@@ -17,21 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && wlen) {
-		va_start(ap, fmt);
-		vsnprintf(why, wlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int is_turn(const struct stun_uri *u)
 {
 	return u->scheme == STUN_SCHEME_TURN || u->scheme == STUN_SCHEME_TURNS;
@@ -46,24 +31,24 @@ int ice_servers_add(struct ice_server_list *l, const char *uri,
 	int rc;
 
 	if (!l || !uri)
-		return say(why, wlen, NP_EINVAL, "no server URI given");
+		return np_say(why, wlen, NP_EINVAL, "no server URI given");
 	rc = stun_uri_parse(uri, &u, why, wlen);
 	if (rc)
 		return rc;
 	if (l->n >= ICE_MAX_SERVERS)
-		return say(why, wlen, NP_EFULL,
+		return np_say(why, wlen, NP_EFULL,
 			   "\"%s\": too many ICE servers (at most %d)", uri,
 			   ICE_MAX_SERVERS);
 	if (is_turn(&u) && (!user || !*user || !password))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": a TURN server needs a username and a password",
 			   uri);
 	if (user && strlen(user) > ICE_CRED_MAX)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": username longer than %d bytes", uri,
 			   ICE_CRED_MAX);
 	if (password && strlen(password) > ICE_CRED_MAX)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": password longer than %d bytes", uri,
 			   ICE_CRED_MAX);
 	s = &l->s[l->n];
@@ -87,10 +72,10 @@ static int read_file(const char *path, char **out, size_t *len, char *why,
 	int rc = 0;
 
 	if (!f)
-		return say(why, wlen, -errno, "%s: %s", path, strerror(errno));
+		return np_say(why, wlen, -errno, "%s: %s", path, strerror(errno));
 	buf = malloc(ICE_SERVERS_FILE_MAX + 1);
 	if (!buf) {
-		rc = say(why, wlen, NP_ENOMEM, "%s: out of memory", path);
+		rc = np_say(why, wlen, NP_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
 	errno = 0;
@@ -98,11 +83,11 @@ static int read_file(const char *path, char **out, size_t *len, char *why,
 	if (ferror(f)) {
 		int e = errno ? errno : EIO;
 
-		rc = say(why, wlen, -e, "%s: %s", path, strerror(e));
+		rc = np_say(why, wlen, -e, "%s: %s", path, strerror(e));
 		goto out;
 	}
 	if (n > ICE_SERVERS_FILE_MAX) {
-		rc = say(why, wlen, NP_EINVAL,
+		rc = np_say(why, wlen, NP_EINVAL,
 			 "%s: larger than %d bytes; not an ice-servers file?",
 			 path, ICE_SERVERS_FILE_MAX);
 		goto out;
@@ -127,7 +112,7 @@ static int opt_string(json_t *e, const char *key, const char **v,
 	if (!j || json_is_null(j))
 		return 0;
 	if (!json_is_string(j))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: \"%s\" must be a string", path, idx,
 			   key);
 	*v = json_string_value(j);
@@ -146,12 +131,12 @@ static int add_url(struct ice_server_list *l, json_t *url, const char *field,
 	/* Check the TURN credential rule here to name the JSON fields. */
 	if (stun_uri_parse(s, &u, inner, sizeof(inner)) == 0 && is_turn(&u) &&
 	    (!user || !*user || !cred))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: %s \"%s\" is TURN: \"username\" and \"credential\" are required",
 			   path, idx, field, s);
 	rc = ice_servers_add(l, s, user, cred, inner, sizeof(inner));
 	if (rc)
-		return say(why, wlen, rc, "%s: entry %zu: %s: %s", path, idx,
+		return np_say(why, wlen, rc, "%s: entry %zu: %s: %s", path, idx,
 			   field, inner);
 	return 0;
 }
@@ -165,14 +150,14 @@ static int add_entry(struct ice_server_list *l, json_t *e, const char *path,
 	int rc;
 
 	if (!json_is_object(e))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: must be an object {\"urls\": ...}",
 			   path, idx);
 	urls = json_object_get(e, "urls");
 	if (!urls && (urls = json_object_get(e, "url")))
 		ukey = "url"; /* pre-2014 browsers' spelling */
 	if (!urls)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: \"urls\" is missing", path, idx);
 	if ((rc = opt_string(e, "username", &user, path, idx, why, wlen)) ||
 	    (rc = opt_string(e, "credential", &cred, path, idx, why, wlen)) ||
@@ -180,7 +165,7 @@ static int add_entry(struct ice_server_list *l, json_t *e, const char *path,
 			     wlen)))
 		return rc;
 	if (ctype && strcmp(ctype, "password") != 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: \"credentialType\" \"%s\" is not supported (only \"password\")",
 			   path, idx, ctype);
 	if (json_is_string(urls)) {
@@ -191,7 +176,7 @@ static int add_entry(struct ice_server_list *l, json_t *e, const char *path,
 			       wlen);
 	}
 	if (!json_is_array(urls) || json_array_size(urls) == 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "%s: entry %zu: \"%s\" must be a string or an array of strings",
 			   path, idx, ukey);
 	json_array_foreach(urls, i, u) {
@@ -199,7 +184,7 @@ static int add_entry(struct ice_server_list *l, json_t *e, const char *path,
 
 		snprintf(field, sizeof(field), "\"%s\"[%zu]", ukey, i);
 		if (!json_is_string(u))
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "%s: entry %zu: \"%s\" must be a string or an array of strings (%s is not a string)",
 				   path, idx, ukey, field);
 		rc = add_url(l, u, field, user, cred, path, idx, why, wlen);
@@ -219,7 +204,7 @@ int ice_servers_load_json(struct ice_server_list *l, const char *path,
 	int rc;
 
 	if (!l || !path)
-		return say(why, wlen, NP_EINVAL, "no ice-servers file given");
+		return np_say(why, wlen, NP_EINVAL, "no ice-servers file given");
 	n0 = l->n;
 	rc = read_file(path, &text, &len, why, wlen);
 	if (rc)
@@ -227,7 +212,7 @@ int ice_servers_load_json(struct ice_server_list *l, const char *path,
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 			  &jerr);
 	if (!root) {
-		rc = say(why, wlen, NP_EJSON, "%s: line %d column %d: %s", path,
+		rc = np_say(why, wlen, NP_EJSON, "%s: line %d column %d: %s", path,
 			 jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
@@ -235,14 +220,14 @@ int ice_servers_load_json(struct ice_server_list *l, const char *path,
 	if (json_is_object(root)) {
 		list = json_object_get(root, "iceServers");
 		if (!list) {
-			rc = say(why, wlen, NP_EINVAL,
+			rc = np_say(why, wlen, NP_EINVAL,
 				 "%s: an object must have an \"iceServers\" array",
 				 path);
 			goto out;
 		}
 	}
 	if (!json_is_array(list)) {
-		rc = say(why, wlen, NP_EINVAL,
+		rc = np_say(why, wlen, NP_EINVAL,
 			 "%s: expected an array of RTCIceServer objects (or {\"iceServers\": [...]})",
 			 path);
 		goto out;

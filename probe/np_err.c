@@ -1,6 +1,8 @@
 /* np_err.c - names and texts for natprobe's error codes (see np_err.h). */
 #include "np_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const names[] = {
@@ -50,4 +52,16 @@ const char *np_strerror(int err)
 	if (err < 0 && -err < NP_E__BASE)
 		return strerror(-err);
 	return "unknown error";
+}
+
+int np_say(char *why, size_t wlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && wlen) {
+		va_start(ap, fmt);
+		vsnprintf(why, wlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

@@ -13,6 +13,8 @@
 #ifndef NP_ERR_H
 #define NP_ERR_H
 
+#include <stddef.h>
+
 #define NP_E__BASE 10000
 
 #define NP_ERR_MAP(X)                                                         \
@@ -62,5 +64,10 @@ enum np_err {
 const char *np_errname(int err);
 /* Human text; for -errno codes, strerror(). */
 const char *np_strerror(int err);
+
+/* Writes a sentence into why (when given) and returns rc: the error
+ * convention's "return NP_E* with a reason" in one call. */
+int np_say(char *why, size_t wlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -46,21 +46,6 @@ struct sig_reader {
 	uint64_t changed_us;
 };
 
-static int setw(char *why, size_t wlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int setw(char *why, size_t wlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && wlen) {
-		va_start(ap, fmt);
-		vsnprintf(why, wlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -85,36 +70,36 @@ int sig_file_write(const char *path, const char *buf, size_t len, char *why,
 	int fd = -1, rc = 0;
 
 	if (!path || (!buf && len))
-		return setw(why, wlen, NP_EINVAL, "no signaling file given");
+		return np_say(why, wlen, NP_EINVAL, "no signaling file given");
 	if (strcmp(path, "-") == 0) {
 		errno = 0;
 		if ((len && fwrite(buf, 1, len, stdout) != len) ||
 		    fflush(stdout) != 0) {
 			rc = errno ? -errno : -EIO;
-			return setw(why, wlen, rc, "stdout: %s", strerror(-rc));
+			return np_say(why, wlen, rc, "stdout: %s", strerror(-rc));
 		}
 		return 0;
 	}
 	tlen = strlen(path) + 32;
 	tmp = malloc(tlen);
 	if (!tmp)
-		return setw(why, wlen, NP_ENOMEM, "%s: out of memory", path);
+		return np_say(why, wlen, NP_ENOMEM, "%s: out of memory", path);
 	snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = setw(why, wlen, -errno, "%s: cannot create %s: %s", path,
+		rc = np_say(why, wlen, -errno, "%s: cannot create %s: %s", path,
 			  tmp, strerror(errno));
 		goto out;
 	}
 	rc = write_all(fd, buf, len);
 	if (rc) {
-		setw(why, wlen, rc, "%s: writing %s: %s", path, tmp,
+		np_say(why, wlen, rc, "%s: writing %s: %s", path, tmp,
 		     strerror(-rc));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		rc = setw(why, wlen, -errno, "%s: closing %s: %s", path, tmp,
+		rc = np_say(why, wlen, -errno, "%s: closing %s: %s", path, tmp,
 			  strerror(errno));
 		goto out;
 	}
@@ -122,7 +107,7 @@ int sig_file_write(const char *path, const char *buf, size_t len, char *why,
 	/* rename() is atomic: a reader sees the old file or the whole new
 	 * one, never a partial write. */
 	if (rename(tmp, path) != 0)
-		rc = setw(why, wlen, -errno, "%s: renaming %s into place: %s",
+		rc = np_say(why, wlen, -errno, "%s: renaming %s into place: %s",
 			  path, tmp, strerror(errno));
 out:
 	if (fd >= 0)

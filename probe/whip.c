@@ -24,21 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t wlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && wlen) {
-		va_start(ap, fmt);
-		vsnprintf(why, wlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 int whip_url_parse(const char *url, struct whip_url *u, char *why,
 		   size_t wlen)
 {
@@ -47,30 +32,30 @@ int whip_url_parse(const char *url, struct whip_url *u, char *why,
 
 	memset(u, 0, sizeof(*u));
 	if (!url)
-		return say(why, wlen, NP_EINVAL, "no WHIP URL given");
+		return np_say(why, wlen, NP_EINVAL, "no WHIP URL given");
 	if (strncasecmp(url, "https://", 8) == 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": https is not supported yet (no TLS); use http://",
 			   url);
 	if (strncasecmp(url, "http://", 7) != 0)
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": a WHIP URL starts with http://", url);
 	auth = url + 7;
 	aend = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(aend - auth)))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": user information in the URL is not supported",
 			   url);
 	if (*auth == '[') {
 		hend = memchr(auth, ']', (size_t)(aend - auth));
 		if (!hend)
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "\"%s\": unterminated [IPv6 address]", url);
 		p = auth + 1;
 		if (hend[1] == ':')
 			portstr = hend + 2;
 		else if (hend + 1 != aend)
-			return say(why, wlen, NP_EINVAL, "\"%s\": junk after ]",
+			return np_say(why, wlen, NP_EINVAL, "\"%s\": junk after ]",
 				   url);
 	} else {
 		p = auth;
@@ -82,13 +67,13 @@ int whip_url_parse(const char *url, struct whip_url *u, char *why,
 		for (const char *c = p; c < hend; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-' &&
 			    *c != '.' && *c != '_')
-				return say(why, wlen, NP_EINVAL,
+				return np_say(why, wlen, NP_EINVAL,
 					   "\"%s\": host has characters a name cannot have",
 					   url);
 	}
 	n = (size_t)(hend - p);
 	if (n == 0 || n >= sizeof(u->host))
-		return say(why, wlen, NP_EINVAL, "\"%s\": no host, or too long",
+		return np_say(why, wlen, NP_EINVAL, "\"%s\": no host, or too long",
 			   url);
 	memcpy(u->host, p, n);
 	u->port = 80;
@@ -100,16 +85,16 @@ int whip_url_parse(const char *url, struct whip_url *u, char *why,
 				  port <= 65535; c++)
 			port = port * 10 + (unsigned long)(*c - '0');
 		if (c != aend || c == portstr || port == 0 || port > 65535)
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "\"%s\": port must be 1..65535", url);
 		u->port = (uint16_t)port;
 	}
 	n = (size_t)(aend - auth);
 	if (n >= sizeof(u->authority))
-		return say(why, wlen, NP_EINVAL, "\"%s\": host too long", url);
+		return np_say(why, wlen, NP_EINVAL, "\"%s\": host too long", url);
 	memcpy(u->authority, auth, n);
 	if (strchr(aend, '#'))
-		return say(why, wlen, NP_EINVAL,
+		return np_say(why, wlen, NP_EINVAL,
 			   "\"%s\": a fragment (#) has no place in a WHIP URL",
 			   url);
 	if (*aend != '/')
@@ -117,10 +102,10 @@ int whip_url_parse(const char *url, struct whip_url *u, char *why,
 	else if (strlen(aend) < sizeof(u->path))
 		memcpy(u->path, aend, strlen(aend) + 1);
 	else
-		return say(why, wlen, NP_EINVAL, "\"%s\": path too long", url);
+		return np_say(why, wlen, NP_EINVAL, "\"%s\": path too long", url);
 	for (p = u->path; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return say(why, wlen, NP_EINVAL,
+			return np_say(why, wlen, NP_EINVAL,
 				   "\"%s\": the path has spaces or control characters",
 				   url);
 	return 0;
@@ -169,7 +154,7 @@ static int dial(const struct whip_url *u, uint64_t deadline, const char *url,
 	snprintf(port, sizeof(port), "%u", u->port);
 	rc = getaddrinfo(u->host, port, &hints, &ai);
 	if (rc)
-		return say(why, wlen, NP_ERESOLVE, "%s: %s: %s", url, u->host,
+		return np_say(why, wlen, NP_ERESOLVE, "%s: %s: %s", url, u->host,
 			   gai_strerror(rc));
 	for (a = ai; a; a = a->ai_next) {
 		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
@@ -185,7 +170,7 @@ static int dial(const struct whip_url *u, uint64_t deadline, const char *url,
 			if (rc == 0) {
 				close(fd);
 				freeaddrinfo(ai);
-				return say(why, wlen, NP_ETIMEOUT,
+				return np_say(why, wlen, NP_ETIMEOUT,
 					   "%s: connecting timed out", url);
 			}
 			elen = sizeof(err);
@@ -202,7 +187,7 @@ static int dial(const struct whip_url *u, uint64_t deadline, const char *url,
 	}
 	freeaddrinfo(ai);
 	if (fd < 0)
-		return say(why, wlen, -err, "%s: connecting to %s: %s", url,
+		return np_say(why, wlen, -err, "%s: connecting to %s: %s", url,
 			   u->authority, strerror(err));
 	return fd;
 }
@@ -231,13 +216,13 @@ static int exchange(const char *url, const char *method,
 	req = malloc(HTTP_MAX_HEAD + blen);
 	in = malloc(rcap);
 	if (!req || !in) {
-		rc = say(why, wlen, NP_ENOMEM, "%s: out of memory", url);
+		rc = np_say(why, wlen, NP_ENOMEM, "%s: out of memory", url);
 		goto out;
 	}
 	rc = http_write_request(req, HTTP_MAX_HEAD + blen, &reqlen, method,
 				u.path, u.authority, hdrs, body, blen);
 	if (rc) {
-		say(why, wlen, rc, "%s: cannot write the request (%s)", url,
+		np_say(why, wlen, rc, "%s: cannot write the request (%s)", url,
 		    np_strerror(rc));
 		goto out;
 	}
@@ -256,14 +241,14 @@ static int exchange(const char *url, const char *method,
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			rc = say(why, wlen, -errno, "%s: sending: %s", url,
+			rc = np_say(why, wlen, -errno, "%s: sending: %s", url,
 				 strerror(errno));
 			goto out;
 		}
 		rc = wait_fd(fd, POLLOUT, deadline);
 		if (rc <= 0) {
 			rc = rc ? rc : NP_ETIMEOUT;
-			say(why, wlen, rc, "%s: sending the request %s", url,
+			np_say(why, wlen, rc, "%s: sending the request %s", url,
 			    rc == NP_ETIMEOUT ? "timed out" : strerror(-rc));
 			goto out;
 		}
@@ -274,7 +259,7 @@ static int exchange(const char *url, const char *method,
 		rc = wait_fd(fd, POLLIN, deadline);
 		if (rc <= 0) {
 			rc = rc ? rc : NP_ETIMEOUT;
-			say(why, wlen, rc,
+			np_say(why, wlen, rc,
 			    "%s: no complete response within %u ms (%zu bytes so far)",
 			    url, timeout_ms, got);
 			goto out;
@@ -283,7 +268,7 @@ static int exchange(const char *url, const char *method,
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			rc = say(why, wlen, -errno, "%s: receiving: %s", url,
+			rc = np_say(why, wlen, -errno, "%s: receiving: %s", url,
 				 strerror(errno));
 			goto out;
 		}
@@ -293,7 +278,7 @@ static int exchange(const char *url, const char *method,
 		if (rc == 0)
 			break;
 		if (rc == NP_ETRUNCATED && n == 0) {
-			rc = say(why, wlen, NP_EINVAL,
+			rc = np_say(why, wlen, NP_EINVAL,
 				 "%s: the connection closed after %zu bytes, before the response was complete",
 				 url, got);
 			goto out;
@@ -301,7 +286,7 @@ static int exchange(const char *url, const char *method,
 		if (rc == NP_ETRUNCATED && got == rcap)
 			rc = NP_EFULL;
 		if (rc != NP_ETRUNCATED) {
-			say(why, wlen, rc, "%s: malformed HTTP response: %s", url,
+			np_say(why, wlen, rc, "%s: malformed HTTP response: %s", url,
 			    rc == NP_EFULL && got == rcap ? "too large" : pwhy);
 			goto out;
 		}
@@ -338,7 +323,7 @@ static int refused(const char *url, const char *what,
 			text[i + 2] = '\0';
 		}
 	}
-	return say(why, wlen, NP_EINVAL, "%s: %s answered %d %s%s", url, what,
+	return np_say(why, wlen, NP_EINVAL, "%s: %s answered %d %s%s", url, what,
 		   r->status, r->reason, text);
 }
 
@@ -382,11 +367,11 @@ int whip_post(const char *url, const char *offer, size_t len,
 	*answer = NULL;
 	*alen = 0;
 	if (!offer || !len)
-		return say(why, wlen, NP_EINVAL, "%s: no offer to send",
+		return np_say(why, wlen, NP_EINVAL, "%s: no offer to send",
 			   url ? url : "WHIP");
 	r = malloc(sizeof(*r));
 	if (!r)
-		return say(why, wlen, NP_ENOMEM, "out of memory");
+		return np_say(why, wlen, NP_ENOMEM, "out of memory");
 	rc = exchange(url, "POST", hdrs, offer, len, timeout_ms, &raw, r, why,
 		      wlen);
 	if (rc)
@@ -396,14 +381,14 @@ int whip_post(const char *url, const char *offer, size_t len,
 		goto out;
 	}
 	if (!r->f.location[0]) {
-		rc = say(why, wlen, NP_EINVAL,
+		rc = np_say(why, wlen, NP_EINVAL,
 			 "%s: 201 Created without a Location (RFC 9725 §4.2 requires the session URL)",
 			 url);
 		goto out;
 	}
 	if (strcmp(r->f.content_type, "application/sdp") != 0 ||
 	    !r->f.body_len) {
-		rc = say(why, wlen, NP_EINVAL,
+		rc = np_say(why, wlen, NP_EINVAL,
 			 "%s: 201 Created, but the body is %zu bytes of \"%s\", not an application/sdp answer",
 			 url, r->f.body_len,
 			 r->f.content_type[0] ? r->f.content_type : "no type");
@@ -411,13 +396,13 @@ int whip_post(const char *url, const char *offer, size_t len,
 	}
 	rc = absolute(url, r->f.location, location, loclen);
 	if (rc) {
-		say(why, wlen, rc, "%s: Location \"%s\" does not fit in %zu bytes",
+		np_say(why, wlen, rc, "%s: Location \"%s\" does not fit in %zu bytes",
 		    url, r->f.location, loclen);
 		goto out;
 	}
 	*answer = malloc(r->f.body_len + 1);
 	if (!*answer) {
-		rc = say(why, wlen, NP_ENOMEM, "out of memory");
+		rc = np_say(why, wlen, NP_ENOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(*answer, r->f.body, r->f.body_len);
@@ -439,7 +424,7 @@ int whip_delete(const char *url, uint32_t timeout_ms, char *why, size_t wlen)
 	int rc;
 
 	if (!r)
-		return say(why, wlen, NP_ENOMEM, "out of memory");
+		return np_say(why, wlen, NP_ENOMEM, "out of memory");
 	rc = exchange(url, "DELETE", hdrs, NULL, 0, timeout_ms, &raw, r, why,
 		      wlen);
 	if (rc == 0 && (r->status < 200 || r->status > 299))
