@@ -478,6 +478,12 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 	return ice_base_send(a, b, buf, len, &r->addr);
 }
 
+int ice_agent_can_send(const struct ice_agent *a)
+{
+	return (a->state == ICE_AGENT_CONNECTED && ice_cl_selected(a->cl)) ||
+	       a->early_base != NULL;
+}
+
 uint64_t ice_agent_last_peer_check(const struct ice_agent *a)
 {
 	return a->last_check_in_us;
@@ -931,13 +937,27 @@ void ice_on_data(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
 		size_t i;
 
 		for (i = 0; i < cl->npairs; i++)
-			if (cl->pairs[i].state == ICE_PAIR_SUCCEEDED &&
+			/* valid: also while the pair is being re-checked with
+			 * USE-CANDIDATE (In-Progress again), when a browser's
+			 * ClientHello typically arrives. */
+			if ((cl->pairs[i].state == ICE_PAIR_SUCCEEDED || cl->pairs[i].valid) &&
 			    np_addr_equal(&cl->remote[cl->pairs[i].remote].addr, src) &&
 			    np_addr_equal(cand_base(&cl->local[cl->pairs[i].local]),
 					  &b->addr))
 				break;
-		if (i == cl->npairs)
+		if (i == cl->npairs) {
+			/* Not validated yet, but from an address the peer
+			 * has proved it holds (its authenticated check made
+			 * it a remote candidate): hand it up, never answer
+			 * it there (nothing is sent before validation). */
+			for (i = 0; i < cl->nremote; i++)
+				if (np_addr_equal(&cl->remote[i].addr, src))
+					break;
+			if (i == cl->nremote)
+				return;
+			a->data_cb(a, buf, len, a->data_arg);
 			return;
+		}
 		a->early_base = b;
 		a->early_peer = *src;
 	}

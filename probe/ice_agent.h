@@ -100,6 +100,8 @@ const struct ice_pair *ice_agent_selected(const struct ice_agent *a,
 /* When the peer's last authenticated check arrived (loop time), 0 if never:
  * a controlling agent lingers after selection while the peer still checks. */
 uint64_t ice_agent_last_peer_check(const struct ice_agent *a);
+/* 1 when ice_agent_send has a validated pair to send on. */
+int ice_agent_can_send(const struct ice_agent *a);
 /* Sends non-STUN data on the selected pair (DTLS, RTP); NP_ENOTFOUND
  * when none is selected. */
 int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len);

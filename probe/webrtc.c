@@ -20,6 +20,7 @@
  * after the last message. */
 #define ECHO_WAIT_US 3000000
 #define ECHO_QUIET_US 700000
+#define EARLY_MAX 4
 
 struct webrtc {
 	struct np_ctx *ctx;
@@ -47,6 +48,10 @@ struct webrtc {
 	int audio;                   /* an audio m-line both sides accepted */
 	uint8_t audio_pt;
 	uint32_t audio_rate;
+	/* The first DTLS datagrams, when they came before we could start
+	 * DTLS (a fragmented ClientHello is a few). */
+	uint8_t early[EARLY_MAX][1500];
+	size_t early_len[EARLY_MAX], nearly;
 	int dc_done, dc_opened;
 	unsigned dc_rx;
 	int dc_summary, media_summary;
@@ -99,6 +104,21 @@ static void set_state(struct webrtc *w, enum webrtc_state s)
 		w->state_fn(w->state_arg, s);
 }
 
+static void cache_early(struct webrtc *w, const uint8_t *buf, size_t len)
+{
+	if (w->nearly == EARLY_MAX || len > sizeof(w->early[0]))
+		return;
+	memcpy(w->early[w->nearly], buf, len);
+	w->early_len[w->nearly++] = len;
+}
+
+static void feed_early(struct webrtc *w)
+{
+	for (size_t i = 0; w->dtls && i < w->nearly; i++)
+		dtls_feed(w->dtls, w->early[i], w->early_len[i]);
+	w->nearly = 0;
+}
+
 static void on_ice_data(struct ice_agent *a, const uint8_t *buf, size_t len,
 			void *arg)
 {
@@ -107,11 +127,17 @@ static void on_ice_data(struct ice_agent *a, const uint8_t *buf, size_t len,
 	switch (demux_classify(buf, len)) {
 	case DEMUX_DTLS:
 		/* The peer's ClientHello may come before our own ICE has
-		 * selected the pair: start DTLS now rather than drop it. */
-		if (!w->dtls && w->state == WEBRTC_WAITING && w->remote_fp)
+		 * selected the pair, or even before we have its description
+		 * (a browser answering sends it as soon as its own checks
+		 * succeed): start DTLS now, or keep the first flight for
+		 * when we can (as libwebrtc caches an early ClientHello). */
+		if (!w->dtls && w->state == WEBRTC_WAITING && w->remote_fp &&
+		    ice_agent_can_send(w->agent))
 			webrtc_ice_connected(w);
 		if (w->dtls)
 			dtls_feed(w->dtls, buf, len);
+		else
+			cache_early(w, buf, len);
 		break;
 	case DEMUX_RTP:
 	case DEMUX_RTCP:
@@ -647,6 +673,8 @@ void webrtc_ice_connected(struct webrtc *w)
 	err = dtls_new(w->ctx, w->cert, &dc, dtls_send, on_dtls, w, &w->dtls);
 	if (err == 0)
 		err = dtls_start(w->dtls);
+	if (err == 0)
+		feed_early(w);
 	if (err < 0) {
 		snprintf(w->reason, sizeof(w->reason), "cannot start DTLS: %s",
 			 np_strerror(err));

@@ -21,4 +21,5 @@ sh "$HERE/bench_serve.sh" || rc=1
 echo; echo "== natprobe analyze vs tshark, same capture (BENCH_ANALYZE_MB, default 1024)"; sh "$HERE/bench_analyze.sh" || rc=1
 echo; echo "== ICE start -> selected pair: two libnice agents vs two natprobe agents (lab, portrestricted x masquerade)"; sh "$HERE/bench_ice.sh" || rc=1
 echo; echo "== SRTP protect+unprotect: natprobe srtp_session vs a direct libsrtp2 loop (one core)"; sh "$HERE/bench_srtp.sh" || rc=1
+echo; echo "== Selected pair -> DTLS connected: Chromium<->Chromium vs natprobe (veth between two namespaces)"; sh "$HERE/bench_dtls.sh" || rc=1
 exit $rc

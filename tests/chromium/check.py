@@ -9,6 +9,12 @@ drive.py summaries (page.html np.stats()) and natprobe's JSON report.
   check.py ours REPORT.json        analyze counts, as tests/it_analyze.sh
   check.py tshark FILE              the same counts by tshark (one pass)
   check.py callseen "k=v ..."      STUN, DTLS, RTP and RTCP all counted
+  check.py bench cr SUMMARY        one line for tests/bench_dtls.sh: ICE
+                                   connected->DTLS connected ms, DTLS role
+  check.py bench np NP.json NP.events
+                                   natprobe selected->DTLS connected ms,
+                                   dtls.handshake_ms, dtls.role, selected->
+                                   session "dtls->connected" ms ("-" if none)
 Prints what it found; exit 0 when every assertion holds, 1 if not.
 """
 import json
@@ -150,6 +156,21 @@ def np_dtls_after_selected(npj, events):
     return None
 
 
+def np_event_after_selected(npj, events, test, text):
+    """ms from ice.times_ms.selected to the first event TEST whose text
+    is TEXT; None if either is missing."""
+    sel = ((npj.get("ice") or {}).get("times_ms") or {}).get("selected")
+    try:
+        with open(events) as f:
+            for line in f:
+                e = json.loads(line)
+                if e.get("test") == test and e.get("text") == text and sel is not None:
+                    return round(e["t_us"] / 1000.0 - sel, 1)
+    except (OSError, ValueError, TypeError):
+        pass
+    return None
+
+
 def cmd_np(cr_path, np_path, goal, events=None):
     msgs = []
     cr, npj = load(cr_path), load(np_path)
@@ -274,6 +295,28 @@ def cmd_callseen(counts):
     return 0 if all(int(kv.get(k, 0)) > 0 for k in ("stun", "dtls", "rtp", "rtcp")) else 1
 
 
+def cmd_bench(kind, path, events=None):
+    """Figures only, space-separated, "-" for a missing one; exit 0."""
+    j = load(path)
+    if kind == "cr":
+        t = (j.get("stats") or {}).get("times_ms") or {}
+        ice = t.get("icetransport_connected", t.get("ice_connected"))
+        dc = t.get("dtls_connected")
+        d = ((j.get("stats") or {}).get("dtls") or {})
+        print("%s %s" % ("-" if ice is None or dc is None else round(dc - ice, 1),
+                         d.get("role") or "-"))
+    else:
+        sel = np_dtls_after_selected(j, events) if events else None
+        d = j.get("dtls") or {}
+        hs = d.get("handshake_ms")
+        # The session's "dtls->connected" comes once SCTP and media are
+        # started too (probe/webrtc.c on_dtls).
+        st = np_event_after_selected(j, events, "webrtc", "dtls->connected") if events else None
+        print("%s %s %s %s" % ("-" if sel is None else sel, "-" if hs is None else hs,
+                               d.get("role") or "-", "-" if st is None else st))
+    return 0
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "err":
@@ -287,6 +330,8 @@ def main(argv):
         return cmd_ours(argv[2])
     if cmd == "tshark":
         return cmd_tshark(argv[2])
+    if cmd == "bench":
+        return cmd_bench(argv[2], argv[3], argv[4] if len(argv) > 4 else None)
     if cmd == "callseen":
         return cmd_callseen(argv[2])
     print("usage: see the file's comment", file=sys.stderr)
