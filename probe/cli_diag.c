@@ -199,7 +199,10 @@ int cli_diag(int argc, char **argv)
 		rc = EXIT_INTERNAL;
 		goto out_events;
 	}
-	if (whip) {
+	/* q or Ctrl-C on the dashboard during phase 1 ends the run there. */
+	if (whip && dash && dashboard_end(dash) != DASH_RAN) {
+		note(&ctx, "stopped by the user before the session with the peer");
+	} else if (whip) {
 		note(&ctx, "phase 2: ICE, DTLS-SRTP, media and data channel with the peer");
 		cfg.servers = &servers;
 		so.offer = 1;

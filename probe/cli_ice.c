@@ -11,6 +11,7 @@
  * has a deadline (--timeout): a silent peer ends in a finding.
  */
 #include "cli.h"
+#include "dashboard.h"
 #include "evloop.h"
 #include "ice_agent.h"
 #include "ice_summary.h"
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 		"  --keylog FILE      append SSLKEYLOGFILE lines (Wireshark decrypts the DTLS)\n"
 		"  --media S[,PPS[,BYTES]]  the SRTP probe stream: seconds (default 2), packets\n"
 		"                     per second (50), payload bytes (160)\n"
+		"  --dashboard, --no-dashboard   live view (default on a terminal without --format)\n"
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n");
 }
 
@@ -66,7 +68,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -90,6 +92,8 @@ int cli_ice(int argc, char **argv)
 		{ "video", no_argument, NULL, O_VIDEO },
 		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "media", required_argument, NULL, O_MEDIA },
+		{ "dashboard", no_argument, NULL, O_DASH },
+		{ "no-dashboard", no_argument, NULL, O_NODASH },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
@@ -112,11 +116,12 @@ int cli_ice(int argc, char **argv)
 	struct ice_session_opts so;
 	const char *local_path = NULL, *remote_path = NULL, *whip_url = NULL;
 	struct np_loop *loop = NULL;
+	struct dashboard *dash = NULL;
 	int lf = 0;
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30, hold_s = 0;
-	int opt, role = -1, rc = EXIT_PASS;
+	int opt, role = -1, rc = EXIT_PASS, err;
 	char why[256];
 
 	memset(&so, 0, sizeof(so));
@@ -215,6 +220,8 @@ int cli_ice(int argc, char **argv)
 			break;
 		case 'o': c.output = optarg; break;
 		case O_EVENTS: c.events = optarg; break;
+		case O_DASH: c.dashboard = CLI_DASH_ON; break;
+		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -289,7 +296,22 @@ int cli_ice(int argc, char **argv)
 	so.wcfg = &wcfg;
 	so.timeout_s = timeout_s;
 	so.hold_s = hold_s;
-	if (ice_session_run(&ctx, &so, &lf, why, sizeof(why)) < 0) {
+	/* Descriptions on stdin/stdout share the terminal: no dashboard. */
+	if ((!strcmp(local_path ? local_path : "", "-") ||
+	     !strcmp(remote_path ? remote_path : "", "-")) &&
+	    c.dashboard != CLI_DASH_OFF) {
+		if (c.dashboard == CLI_DASH_ON)
+			cli_error("no dashboard: --local/--remote - use the terminal; the report follows");
+		c.dashboard = CLI_DASH_OFF;
+	}
+	if (cli_dashboard_wanted(&c, 1) &&
+	    dashboard_open(loop, &log, "ice", whip_url ? whip_url : remote_path,
+			   cfg.family, &dash, why, sizeof(why)) < 0)
+		cli_error("no dashboard: %s", why);
+	why[0] = '\0';
+	err = ice_session_run(&ctx, &so, &lf, why, sizeof(why));
+	dashboard_close(dash);
+	if (err < 0) {
 		cli_error("%s", why);
 		rc = lf ? lf : EXIT_INTERNAL;
 		goto out_events;
@@ -300,6 +322,7 @@ int cli_ice(int argc, char **argv)
 	webrtc_analyze(&log, &wr, &fs);
 	verdicts_analyze(&log, &vd, &fs);
 	policy_apply(&c.policy, &fs);
+	cli_dashboard_note(&fs, dash);
 	fs.log = &log;
 	rc = cli_report(&c, &fs);
 	/* No pair, or DTLS that failed or never finished (a fingerprint
@@ -315,6 +338,7 @@ int cli_ice(int argc, char **argv)
 out_events:
 	cli_events_close(&c, &log);
 out:
+	dashboard_free(dash);
 	if (keylog_f)
 		fclose(keylog_f);
 	np_ctx_dispose(&ctx);

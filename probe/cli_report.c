@@ -108,7 +108,10 @@ int cli_report_cmd(int argc, char **argv)
 		obs_log_dispose(&log);
 		return EXIT_USAGE;
 	}
-	verdicts_analyze(&log, &vd, &fs);
+	/* The same analyzers as the live command ran, so a replay gives
+	 * the same report. */
+	if (!strcmp(log.command, "ice") || !strcmp(log.command, "diagnose"))
+		verdicts_analyze(&log, &vd, &fs);
 	policy_apply(&c.policy, &fs);
 	fs.log = &log;
 	rc = cli_report(&c, &fs);

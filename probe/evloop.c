@@ -277,6 +277,11 @@ void np_loop_clear_stop(struct np_loop *l)
 	l->stop = 0;
 }
 
+int np_loop_stopped(const struct np_loop *l)
+{
+	return l->stop;
+}
+
 int np_loop_run_once(struct np_loop *l, uint64_t max_wait_us)
 {
 	struct epoll_event evs[MAX_EVENTS];

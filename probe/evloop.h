@@ -65,6 +65,9 @@ void np_loop_stop(struct np_loop *loop);
 /* Forgets an earlier np_loop_stop, for a caller that drives the loop with
  * np_loop_run_once after another part of the run stopped it. */
 void np_loop_clear_stop(struct np_loop *loop);
+/* Whether np_loop_stop was called (and not cleared): a caller driving
+ * the loop with np_loop_run_once ends its own run on it. */
+int np_loop_stopped(const struct np_loop *loop);
 /* One iteration, waiting at most max_wait_us (tests drive this). */
 int np_loop_run_once(struct np_loop *loop, uint64_t max_wait_us);
 

@@ -283,7 +283,10 @@ int ice_session_run(struct np_ctx *ctx, const struct ice_session_opts *o,
 		r->hold_us = (uint64_t)(o->hold_s * 1e6);
 		np_timer_start(r->loop, &r->poll, now);
 	}
-	while (!r->done && np_loop_run_once(r->loop, 100000) >= 0)
+	/* The user's q or Ctrl-C on the dashboard stops the loop: the
+	 * session ends as at its deadline, with what it has seen. */
+	while (!r->done && !np_loop_stopped(r->loop) &&
+	       np_loop_run_once(r->loop, 100000) >= 0)
 		;
 	np_timer_stop(r->loop, &r->poll);
 	np_loop_clear_stop(r->loop);

@@ -1,6 +1,7 @@
 /*
  * dashboard.c - the live ncurses view of a run (see dashboard.h); the
- * layout itself is in dashboard_view.c.
+ * layout itself is in dashboard_view.c (the ICE/WebRTC part in
+ * dashboard_ice*.c).
  *
  * Signals: SIGINT, SIGTERM and SIGWINCH are blocked while the dashboard
  * is up and read from a signalfd in the loop, so ncurses' own handlers
@@ -10,9 +11,11 @@
 #define NCURSES_WIDECHAR 1
 #include "dashboard.h"
 #include "dashboard_view.h"
+#include "ice_summary.h"
 #include "nat_classify.h"
 #include "np_err.h"
 #include "stun_summary.h"
+#include "webrtc_summary.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -39,6 +42,8 @@ struct dashboard {
 	struct dash_model m;
 	struct findings *fs;         /* latest analysis */
 	struct nat_report *nr;
+	struct ice_report *ir;       /* the ICE session's, once it runs */
+	struct webrtc_report *wr;
 	struct dash_cell *cells;
 	size_t ncells;
 	SCREEN *term;
@@ -68,8 +73,17 @@ static void analyze(struct dashboard *d)
 {
 	if (strcmp(d->m.command, "stun") == 0)
 		stun_summarize(d->log, d->family, d->fs);
+	else if (strcmp(d->m.command, "ice") == 0)
+		memset(d->fs, 0, sizeof(*d->fs));
 	else
 		nat_classify(d->log, d->nr, d->fs);
+	/* The ICE session's findings join once ICE has decided: before a
+	 * pair is selected, "no pair was selected" would be premature. */
+	if (d->m.ice.active) {
+		if (dash_ice_decided(&d->m.ice) || d->m.finished)
+			ice_analyze(d->log, d->ir, d->fs);
+		webrtc_analyze(d->log, d->wr, d->fs);
+	}
 	d->m.fs = d->fs;
 	d->m.nr = strcmp(d->m.command, "nat") == 0 ? d->nr : NULL;
 	d->dirty = 0;
@@ -277,7 +291,9 @@ int dashboard_open(struct np_loop *loop, struct obs_log *log,
 	dash_model_init(&d->m, command, server);
 	d->fs = calloc(1, sizeof(*d->fs));
 	d->nr = calloc(1, sizeof(*d->nr));
-	if (!d->fs || !d->nr) {
+	d->ir = calloc(1, sizeof(*d->ir));
+	d->wr = calloc(1, sizeof(*d->wr));
+	if (!d->fs || !d->nr || !d->ir || !d->wr) {
 		snprintf(why, wlen, "out of memory");
 		err = NP_ENOMEM;
 		goto fail;
@@ -350,6 +366,8 @@ fail:
 	free(d->old_ctype);
 	free(d->fs);
 	free(d->nr);
+	free(d->ir);
+	free(d->wr);
 	free(d);
 	return err;
 }
@@ -393,6 +411,8 @@ void dashboard_free(struct dashboard *d)
 	free(d->old_ctype);
 	free(d->fs);
 	free(d->nr);
+	free(d->ir);
+	free(d->wr);
 	free(d);
 }
 

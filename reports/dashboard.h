@@ -1,10 +1,12 @@
 /*
- * dashboard.h - the live full-screen view of a `natprobe nat` or
- * `natprobe stun` run (ncurses).
+ * dashboard.h - the live full-screen view of a `natprobe nat`,
+ * `natprobe stun` or `natprobe ice` run, and of the full diagnosis
+ * (ncurses).
  *
  * It renders, it does not probe: observations reach it through the log's
  * on_add hook, and every ~100 ms it re-runs the pure analyzers
- * (nat_classify, stun_summarize) on the log so far. Its redraw timer,
+ * (nat_classify, stun_summarize, ice_analyze, webrtc_analyze) on the
+ * log so far. Its redraw timer,
  * stdin (keys) and a signalfd for SIGWINCH, SIGINT and SIGTERM live in
  * the run's own event loop: no threads, no sleeps. q, Ctrl-C or SIGTERM
  * stop the loop, so the probe returns with what it has seen.
@@ -28,8 +30,9 @@ struct dashboard;
 
 /*
  * Takes over the terminal on stdout (keys from stdin) and hooks into log
- * and loop, both borrowed until dashboard_free. command is "nat" or
- * "stun"; server names the target in the header; family is the family
+ * and loop, both borrowed until dashboard_free. command is "nat",
+ * "stun" or "ice" (an ICE session in a "nat" run is shown too, once it
+ * starts); server names the target in the header; family is the family
  * the user required (stun_summarize's required_family). Returns 0, or a
  * negative NP_E / -errno code with the terminal untouched and why set.
  */

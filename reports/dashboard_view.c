@@ -6,6 +6,9 @@
  * Layout: a header row (command, server, elapsed time, state); the tests
  * on the left (in flight first, then the most recent); the NAT
  * classification per family (nat) or the STUN legs (stun) on the right;
+ * once an ICE session starts (natprobe ice, or the full diagnosis after
+ * its NAT phase), candidates and pairs replace the tests and the
+ * session's status follows a brief NAT verdict (dashboard_ice_view.c);
  * findings below; the key help on the last row. Every write is clipped
  * to its panel, so a long value is cut, never wrapped over a neighbour.
  */
@@ -82,6 +85,7 @@ void dash_model_observe(struct dash_model *m, const struct obs *o)
 {
 	struct dash_test *t;
 
+	dash_ice_observe(&m->ice, o);
 	if (o->kind == OBS_UNMATCHED && (o->has & OBS_HAS_TID)) {
 		arrived(m, o);
 		return;
@@ -148,9 +152,7 @@ static struct dash_cell *cell(struct dash_screen *s, int y, int x)
 /* Writes formatted text at (y, x), at most w cells, never past the edge;
  * bytes that are not printable ASCII (a server's SOFTWARE, say) show as
  * '?'. Returns the cells written. */
-static int put(struct dash_screen *s, int y, int x, int w, uint8_t attr,
-	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int put(struct dash_screen *s, int y, int x, int w, uint8_t attr,
+int dash_put(struct dash_screen *s, int y, int x, int w, uint8_t attr,
 	       const char *fmt, ...)
 {
 	char buf[512];
@@ -222,7 +224,6 @@ static int cmp_tests(const void *a, const void *b)
 	return x->touched < y->touched ? 1 : x->touched > y->touched ? -1 : 0;
 }
 
-struct box { int y, x, h, w; };
 
 /* Rows above the findings panel and below the header. */
 static int findings_height(const struct dash_model *m)
@@ -233,7 +234,7 @@ static int findings_height(const struct dash_model *m)
 }
 
 static void layout(const struct dash_model *m, int rows, int cols,
-		   struct box *left, struct box *right, struct box *find)
+		   struct dash_box *left, struct dash_box *right, struct dash_box *find)
 {
 	int fh = findings_height(m);
 	int lw = cols * 45 / 100;
@@ -254,14 +255,14 @@ static void layout(const struct dash_model *m, int rows, int cols,
 
 int dash_test_rows(const struct dash_model *m, int rows, int cols)
 {
-	struct box l, r, f;
+	struct dash_box l, r, f;
 
 	layout(m, rows, cols, &l, &r, &f);
 	return l.h - 2 > 0 ? l.h - 2 : 0;
 }
 
 static void draw_tests(const struct dash_model *m, struct dash_screen *s,
-		       const struct box *b)
+		       const struct dash_box *b)
 {
 	const struct dash_test *ord[DASH_TESTS_MAX];
 	int lab = b->w - 22, shown = b->h - 2, first;
@@ -278,26 +279,26 @@ static void draw_tests(const struct dash_model *m, struct dash_screen *s,
 		first = (int)m->nt - shown;
 	if (first < 0)
 		first = 0;
-	put(s, b->y, b->x, b->w, DA_BOLD, "Tests  %zu in flight, %zu done",
+	dash_put(s, b->y, b->x, b->w, DA_BOLD, "Tests  %zu in flight, %zu done",
 	    inflight, m->nt - inflight);
 	if (first > 0)  /* how many rows are hidden above */
-		put(s, b->y, b->x + b->w - 6, 6, DA_BOLD, " %c%-4d", DASH_CH_UP,
+		dash_put(s, b->y, b->x + b->w - 6, 6, DA_BOLD, " %c%-4d", DASH_CH_UP,
 		    first);
-	put(s, b->y + 1, b->x, b->w, DA_DIM, "%-*s %3s %-9s %7s", lab, "test",
+	dash_put(s, b->y + 1, b->x, b->w, DA_DIM, "%-*s %3s %-9s %7s", lab, "test",
 	    "try", "result", "RTT ms");
 	if (m->nt == 0)
-		put(s, b->y + 2, b->x, b->w, DA_DIM, "starting...");
+		dash_put(s, b->y + 2, b->x, b->w, DA_DIM, "starting...");
 	for (int i = 0; i < shown && first + i < (int)m->nt; i++) {
 		const struct dash_test *t = ord[first + i];
 		int y = b->y + 2 + i, x = b->x;
 
-		x += put(s, y, x, lab, 0, "%s", t->label);
+		x += dash_put(s, y, x, lab, 0, "%s", t->label);
 		x = b->x + lab;
-		put(s, y, x, b->w - lab, 0, " %3u ", t->tries);
-		put(s, y, x + 5, b->w - lab - 5, state_attr(t->state), "%-9s",
+		dash_put(s, y, x, b->w - lab, 0, " %3u ", t->tries);
+		dash_put(s, y, x + 5, b->w - lab - 5, state_attr(t->state), "%-9s",
 		    state_text(t, buf, sizeof(buf)));
 		if (t->rtt_us)
-			put(s, y, x + 14, b->w - lab - 14, 0, " %7.2f",
+			dash_put(s, y, x + 14, b->w - lab - 14, 0, " %7.2f",
 			    t->rtt_us / 1000.0);
 	}
 }
@@ -308,25 +309,25 @@ static const char *tri(enum tristate t)
 }
 
 static void draw_verdict(const struct dash_model *m, struct dash_screen *s,
-			 int y, const struct box *b, const char *label,
+			 int y, const struct dash_box *b, const char *label,
 			 const struct nat_verdict *v)
 {
-	int x = b->x + put(s, y, b->x, b->w, 0, "%-12s", label);
+	int x = b->x + dash_put(s, y, b->x, b->w, 0, "%-12s", label);
 	int w = b->w - (x - b->x);
 
 	if (v->value == NB_UNKNOWN && !m->finished) {
-		put(s, y, x, w, DA_DIM, "resolving...");
+		dash_put(s, y, x, w, DA_DIM, "resolving...");
 		return;
 	}
-	x += put(s, y, x, w, v->value == NB_UNKNOWN ? DA_YELLOW : DA_BOLD, "%s",
+	x += dash_put(s, y, x, w, v->value == NB_UNKNOWN ? DA_YELLOW : DA_BOLD, "%s",
 		  nat_behavior_name(v->value));
 	w = b->w - (x - b->x);
 	if (v->confidence != CONF_NONE)
-		put(s, y, x, w, DA_DIM, " (%s)", confidence_name(v->confidence));
+		dash_put(s, y, x, w, DA_DIM, " (%s)", confidence_name(v->confidence));
 }
 
 static void draw_nat(const struct dash_model *m, struct dash_screen *s,
-		     const struct box *b)
+		     const struct dash_box *b)
 {
 	int y = b->y, end = b->y + b->h, any = 0;
 	char a[64];
@@ -338,7 +339,7 @@ static void draw_nat(const struct dash_model *m, struct dash_screen *s,
 			continue;
 		any = 1;
 		if (y < end)
-			put(s, y++, b->x, b->w, DA_BOLD, "NAT %s  via %s",
+			dash_put(s, y++, b->x, b->w, DA_BOLD, "NAT %s  via %s",
 			    fi ? "IPv6" : "IPv4", nf->server);
 		if (y < end)
 			draw_verdict(m, s, y++, b, "mapping", &nf->mapping);
@@ -349,69 +350,92 @@ static void draw_nat(const struct dash_model *m, struct dash_screen *s,
 		if (y < end)
 			draw_verdict(m, s, y++, b, "TCP mapping", &nf->tcp_mapping);
 		if (y < end)
-			put(s, y++, b->x, b->w, 0, "%-12sUDP %s  TCP %s  TLS %s",
+			dash_put(s, y++, b->x, b->w, 0, "%-12sUDP %s  TCP %s  TLS %s",
 			    "reachable", tri(nf->udp), tri(nf->tcp), tri(nf->tls));
 		if (y < end && nf->have_mapped)
-			put(s, y++, b->x, b->w, 0, "%-12s%s  RTT %.2f ms", "mapped",
+			dash_put(s, y++, b->x, b->w, 0, "%-12s%s  RTT %.2f ms", "mapped",
 			    np_addr_str(&nf->mapped, a, sizeof(a)),
 			    nf->rtt_us / 1000.0);
 		if (y < end && nf->rfc3489_name[0] && m->finished)
-			put(s, y++, b->x, b->w, 0, "%-12s%s", "type",
+			dash_put(s, y++, b->x, b->w, 0, "%-12s%s", "type",
 			    nf->rfc3489_name);
 		y++;  /* a blank row between families */
 	}
 	if (!any) {
-		put(s, y++, b->x, b->w, DA_BOLD, "NAT classification");
-		put(s, y, b->x, b->w, DA_DIM, "waiting for the first answer...");
+		dash_put(s, y++, b->x, b->w, DA_BOLD, "NAT classification");
+		dash_put(s, y, b->x, b->w, DA_DIM, "waiting for the first answer...");
 	}
 }
 
+/* Once the ICE session runs, the NAT verdicts shrink to what ICE rests
+ * on: mapping and filtering per family. Returns the next free row. */
+static int draw_nat_brief(const struct dash_model *m, struct dash_screen *s,
+			  const struct dash_box *b)
+{
+	int y = b->y, end = b->y + b->h;
+
+	for (int fi = 0; m->nr && fi < 2; fi++) {
+		const struct nat_family *nf = &m->nr->fam[fi];
+
+		if (!nf->tested)
+			continue;
+		if (y + 3 >= end)
+			break;  /* the session's status matters more now */
+		dash_put(s, y++, b->x, b->w, DA_BOLD, "NAT %s  via %s",
+			 fi ? "IPv6" : "IPv4", nf->server);
+		draw_verdict(m, s, y++, b, "mapping", &nf->mapping);
+		draw_verdict(m, s, y++, b, "filtering", &nf->filtering);
+		y++;
+	}
+	return y;
+}
+
 static void draw_stun(const struct dash_model *m, struct dash_screen *s,
-		      const struct box *b)
+		      const struct dash_box *b)
 {
 	int y = b->y, end = b->y + b->h;
 	size_t n = m->fs ? m->fs->nstun : 0;
 	char a[64];
 
-	put(s, y++, b->x, b->w, DA_BOLD, "STUN legs  %zu", n);
+	dash_put(s, y++, b->x, b->w, DA_BOLD, "STUN legs  %zu", n);
 	if (n == 0 && y < end)
-		put(s, y, b->x, b->w, DA_DIM, "waiting for the first answer...");
+		dash_put(s, y, b->x, b->w, DA_DIM, "waiting for the first answer...");
 	for (size_t i = 0; i < n && y < end; i++) {
 		const struct stun_result *r = &m->fs->stun[i];
 		int pending = !m->finished && r->responses == 0 &&
 			      r->status == LEG_TIMEOUT;
 		int x = b->x;
 
-		x += put(s, y, x, b->w, pending ? DA_YELLOW :
+		x += dash_put(s, y, x, b->w, pending ? DA_YELLOW :
 			 r->status == LEG_OK ? DA_GREEN : DA_RED, "%-8s",
 			 pending ? "waiting" : leg_status_name(r->status));
-		put(s, y++, x, b->w - (x - b->x), 0, " %s %s%s", r->server,
+		dash_put(s, y++, x, b->w - (x - b->x), 0, " %s %s%s", r->server,
 		    np_transport_name(r->transport),
 		    r->family == AF_INET6 ? " v6" : "");
 		if (y >= end)
 			break;
 		if (r->have_mapped)
-			put(s, y++, b->x, b->w, 0, "  mapped %s  RTT %.2f ms",
+			dash_put(s, y++, b->x, b->w, 0, "  mapped %s  RTT %.2f ms",
 			    np_addr_str(&r->mapped, a, sizeof(a)),
 			    r->rtt_median_us / 1000.0);
 		else if (!pending)
-			put(s, y++, b->x, b->w, DA_DIM, "  %s", r->message);
+			dash_put(s, y++, b->x, b->w, DA_DIM, "  %s", r->message);
 	}
 }
 
 static void draw_findings(const struct dash_model *m, struct dash_screen *s,
-			  const struct box *b)
+			  const struct dash_box *b)
 {
 	size_t nf = m->fs ? m->fs->nf : 0;
 	int shown = b->h - 1;
 
 	if (nf > (size_t)shown)
-		put(s, b->y, b->x, b->w, DA_BOLD, "Findings  %zu (%d shown)", nf,
+		dash_put(s, b->y, b->x, b->w, DA_BOLD, "Findings  %zu (%d shown)", nf,
 		    shown);
 	else
-		put(s, b->y, b->x, b->w, DA_BOLD, "Findings  %zu", nf);
+		dash_put(s, b->y, b->x, b->w, DA_BOLD, "Findings  %zu", nf);
 	if (nf == 0)
-		put(s, b->y + 1, b->x, b->w, DA_DIM, "none so far");
+		dash_put(s, b->y + 1, b->x, b->w, DA_DIM, "none so far");
 	/* Errors first: they are what the person came for. */
 	for (int sev = SEV_ERROR, y = b->y + 1; sev >= SEV_INFO; sev--) {
 		for (size_t i = 0; i < nf && y < b->y + b->h; i++) {
@@ -421,15 +445,15 @@ static void draw_findings(const struct dash_model *m, struct dash_screen *s,
 
 			if ((int)f->severity != sev)
 				continue;
-			put(s, y, b->x, 8, at, "%s", severity_name(f->severity));
-			put(s, y++, b->x + 8, b->w - 8, 0, "%s", f->title);
+			dash_put(s, y, b->x, 8, at, "%s", severity_name(f->severity));
+			dash_put(s, y++, b->x + 8, b->w - 8, 0, "%s", f->title);
 		}
 	}
 }
 
 void dash_render(const struct dash_model *m, struct dash_screen *s)
 {
-	struct box l, r, f;
+	struct dash_box l, r, f;
 	char right[64];
 	int rw;
 
@@ -438,9 +462,9 @@ void dash_render(const struct dash_model *m, struct dash_screen *s)
 		s->c[i].attr = 0;
 	}
 	if (s->rows < DASH_MIN_ROWS || s->cols < DASH_MIN_COLS) {
-		put(s, 0, 0, s->cols, DA_BOLD, "terminal too small (need %dx%d)",
+		dash_put(s, 0, 0, s->cols, DA_BOLD, "terminal too small (need %dx%d)",
 		    DASH_MIN_COLS, DASH_MIN_ROWS);
-		put(s, 1, 0, s->cols, 0, "now %dx%d; q quits", s->cols, s->rows);
+		dash_put(s, 1, 0, s->cols, 0, "now %dx%d; q quits", s->cols, s->rows);
 		return;
 	}
 	/* Header: what runs against what, and for how long. */
@@ -448,23 +472,34 @@ void dash_render(const struct dash_model *m, struct dash_screen *s)
 		      m->elapsed_us / 1e6,
 		      m->finished ? "done" : m->paused ? "PAUSED" : "running");
 	fill_attr(s, 0, 0, s->cols, DA_REVERSE);
-	put(s, 0, 0, s->cols - rw - 1, DA_REVERSE | DA_BOLD, " natprobe %s  %s",
+	dash_put(s, 0, 0, s->cols - rw - 1, DA_REVERSE | DA_BOLD, " natprobe %s  %s",
 	    m->command, m->server);
-	put(s, 0, s->cols - rw, rw, DA_REVERSE, "%s", right);
+	dash_put(s, 0, s->cols - rw, rw, DA_REVERSE, "%s", right);
 	layout(m, s->rows, s->cols, &l, &r, &f);
-	draw_tests(m, s, &l);
+	if (m->ice.active)
+		dash_ice_draw_pairs(&m->ice, s, &l);
+	else
+		draw_tests(m, s, &l);
 	for (int y = l.y; y < l.y + l.h; y++)
-		put(s, y, l.w, 1, DA_DIM, "|");
-	if (strcmp(m->command, "stun") == 0)
+		dash_put(s, y, l.w, 1, DA_DIM, "|");
+	if (m->ice.active)
+		dash_ice_draw_session(&m->ice, m->finished, s, &r,
+				      draw_nat_brief(m, s, &r));
+	else if (strcmp(m->command, "stun") == 0)
 		draw_stun(m, s, &r);
 	else
 		draw_nat(m, s, &r);
 	draw_findings(m, s, &f);
 	fill_attr(s, s->rows - 1, 0, s->cols, DA_REVERSE);
-	put(s, s->rows - 1, 0, s->cols, DA_REVERSE,
-	    " q quit  p %s  %c%c scroll  %s", m->paused ? "resume" : "pause",
-	    DASH_CH_UP, DASH_CH_DOWN,
-	    m->overflow ? "(some tests not listed)" : "");
+	if (m->ice.active)  /* pairs are ranked, not scrolled */
+		dash_put(s, s->rows - 1, 0, s->cols, DA_REVERSE,
+			 " q quit  p %s  * selected  n nominated",
+			 m->paused ? "resume" : "pause");
+	else
+		dash_put(s, s->rows - 1, 0, s->cols, DA_REVERSE,
+			 " q quit  p %s  %c%c scroll  %s",
+			 m->paused ? "resume" : "pause", DASH_CH_UP, DASH_CH_DOWN,
+			 m->overflow ? "(some tests not listed)" : "");
 }
 
 void dash_screen_row(const struct dash_screen *s, int row, char *buf,

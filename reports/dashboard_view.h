@@ -1,6 +1,7 @@
 /*
  * dashboard_view.h - what the live dashboard shows, without a terminal:
- * a model fed one observation at a time (tests in flight and done) plus
+ * a model fed one observation at a time (tests in flight and done, the
+ * ICE/WebRTC session: dashboard_ice.h) plus
  * the latest analyzer snapshot (findings, NAT report), laid out into a
  * plain grid of cells. reports/dashboard.c copies the grid to ncurses;
  * tests/test_dashboard.c reads it as text.
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dashboard_ice.h"
 #include "findings.h"
 #include "nat_classify.h"
 #include "obs.h"
@@ -80,7 +82,14 @@ struct dash_model {
 	uint64_t clock;            /* counter behind dash_test.touched */
 	const struct findings *fs; /* latest analysis, borrowed, may be NULL */
 	const struct nat_report *nr; /* likewise, nat only */
+	/* The ICE/WebRTC session (natprobe ice, and the full diagnosis after
+	 * its NAT phase): once it starts, candidates and pairs take the
+	 * tests' place and the session's status joins the NAT verdicts. */
+	struct dash_ice ice;
 };
+
+/* A panel: rows y..y+h-1, columns x..x+w-1. */
+struct dash_box { int y, x, h, w; };
 
 void dash_model_init(struct dash_model *m, const char *command,
 		     const char *server);
@@ -90,6 +99,10 @@ void dash_model_observe(struct dash_model *m, const struct obs *o);
 size_t dash_model_inflight(const struct dash_model *m);
 /* Lays the whole screen out (every cell is written). */
 void dash_render(const struct dash_model *m, struct dash_screen *s);
+/* Writes formatted text at (y, x), at most w cells, clipped to the screen;
+ * bytes that are not printable ASCII show as '?'. Returns cells written. */
+int dash_put(struct dash_screen *s, int y, int x, int w, uint8_t attr,
+	     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Row `row` as text (arrows as ^ and v), trailing blanks removed. */
 void dash_screen_row(const struct dash_screen *s, int row, char *buf,
 		     size_t len);

@@ -5,7 +5,9 @@
 # checks the panels, a verdict and RTTs appearing, the redraw after a
 # resize, q and Ctrl-C ending the run with the terminal restored and the
 # (partial) report printed, "too small" at 50x12, the stun legs, and no
-# dashboard when stdout is not a terminal. Every wait is bounded.
+# dashboard when stdout is not a terminal; then `natprobe ice` against a
+# second natprobe: candidates, pairs, the selected pair, DTLS, media and
+# the data channel on the screen, and q. Every wait is bounded.
 set -u
 NATPROBE=${NATPROBE:-./natprobe}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -148,5 +150,61 @@ fi
 $TM new-session -d -s ci -x 80 -y 24 "CI=true $NATPROBE stun --dashboard stun:127.0.0.1:$P 2>&1; echo EXIT=\$?; sleep 60"
 check ci "no dashboard: CI=true" "CI=true: no dashboard" 50
 check ci "status +ok" "CI=true: the report" 50
+
+# 6. ice: the ICE/WebRTC panels, live, against a second natprobe
+# answering on loopback (description files in $tmp). This run ends by
+# itself after its probe stream (4 s); the next one is stopped with q.
+# ice_peer NAME MEDIA: a fresh answering natprobe for run NAME.
+ice_peer() {
+	mkdir -p "$tmp/$1"
+	$NATPROBE ice --answer --loopback --no-tcp --timeout 20 --media "$2" \
+		--local "$tmp/$1/a.sdp" --remote "$tmp/$1/o.sdp" >"$tmp/$1/answer.log" 2>&1 &
+	pids="$pids $!"
+}
+ice_peer ice 4
+start ice 80x24 ice --dashboard --offer --loopback --no-tcp --timeout 15 \
+	--media 4 --local "$tmp/ice/o.sdp" --remote "$tmp/ice/a.sdp"
+check ice "^ natprobe ice  $tmp/ice/a\.sdp .* running" "header names the run"
+check ice "^ICE controlling  connected" "agent state"
+check ice "^Candidates  [1-9][0-9]* local, [1-9][0-9]* remote" "candidates counted"
+check ice "^ udp +[1-9][0-9]* +0 +0 +0 " "host candidates over UDP"
+check ice "^ \+ host  udp [0-9\[]" "latest candidates with their address"
+check ice "^Pairs [1-9][0-9]*: [1-9][0-9]* ok" "pairs succeeded"
+check ice "^ +[0-9]+ host->host +succeeded  \* +[0-9]+\.[0-9]{2}\|" "the selected pair first, with its RTT"
+check ice "\| Selected  udp  RTT [0-9.]+ ms" "selected pair"
+check ice "\|   -> host [0-9\[]" "its remote candidate"
+check ice "\| DTLS      connected \((client|server)\) [0-9.]+ ms" "DTLS connected"
+check ice "\| +DTLSv1\.2 SRTP_" "DTLS version and SRTP profile"
+check ice "\| Media     sent [1-9][0-9]*  peer loss" "media figures" 30
+check ice "\| Data      [1-9][0-9]*/[1-9][0-9]* echoed  RTT" "data channel probe" 30
+check ice "^Findings  [1-9]" "findings"
+check ice "^ q quit  p pause  \* selected  n nominated" "key help"
+cp "$tmp/screen" "$tmp/screen-ice-80x24"
+[ -n "${DASH_SCREEN_OUT:-}" ] && cp "$tmp/screen" "$DASH_SCREEN_OUT"
+check ice "^EXIT=0$" "the ice run ends by itself, passing" 150
+check ice "^TTY=sane$" "terminal restored"
+check ice "^ICE \(controlling\): completed" "the ICE report printed after the dashboard"
+check ice "^Data channel: [1-9][0-9]* of [1-9][0-9]* probe messages echoed" "the data channel in the report"
+if grep -q "results are partial" "$tmp/screen"; then
+	bad "ice: a complete run was called partial"
+else
+	ok "ice: a complete run is not called partial"
+fi
+
+# 7. ice and q, while the probe stream (30 s) still runs. The session
+# leaves its loop on the dashboard's np_loop_stop only once
+# probe/ice_session.c checks np_loop_stopped.
+if grep -q np_loop_stopped "$ROOT/probe/ice_session.c" 2>/dev/null; then
+	ice_peer iceq 30
+	start iceq 80x24 ice --dashboard --offer --loopback --no-tcp --timeout 40 \
+		--media 30 --local "$tmp/iceq/o.sdp" --remote "$tmp/iceq/a.sdp"
+	check iceq "\| Media     sent [1-9][0-9]*  peer loss" "iceq: media running" 50
+	$TM send-keys -t iceq q
+	check iceq "^EXIT=[01]$" "q ends the ice run" 50
+	check iceq "^TTY=sane$" "terminal restored after q"
+	check iceq "the run was stopped after [0-9.]+ s \(q\): results are partial" "report notes the partial ice run"
+else
+	echo "SKIP ice q: probe/ice_session.c does not leave its loop on np_loop_stop (np_loop_stopped)"
+fi
 
 exit $fail
