@@ -51,7 +51,7 @@ printf '%-28s %-62s %s\n' file "natprobe" "tshark"
 for f in stun_coturn_lo.pcapng stun_any_sll2.pcapng stun_any_sll.pcap \
 	 turn_channeldata_lo.pcapng dtls_lo.pcapng dtls_alert_lo.pcapng \
 	 rtp_ice_lo.pcapng rtp_rawip.pcap rtp_null.pcap stun_ipv6_lo.pcapng \
-	 turn_snaplen60.pcapng; do
+	 turn_snaplen60.pcapng natprobe_libnice_turn.pcapng; do
 	p=$PCAPS/$f
 	[ -f "$p" ] || { bad "$f: fixture missing"; continue; }
 	timeout 60 "$NATPROBE" analyze --format json -o "$tmp/r.json" "$p" 2>"$tmp/err"
@@ -59,7 +59,8 @@ for f in stun_coturn_lo.pcapng stun_any_sll2.pcapng stun_any_sll.pcap \
 	[ $rc -le 1 ] || { bad "$f: exit $rc: $(cat "$tmp/err")"; continue; }
 	validate "$tmp/r.json" "$f"
 	o=$(ours "$tmp/r.json")
-	t="packets=$(tcount "$p" frame) stun=$(tcount "$p" 'stun && !stun.channel')"
+	# classicstun: libnice's RFC 3489-style Binding (no magic cookie).
+	t="packets=$(tcount "$p" frame) stun=$(tcount "$p" '(stun || classicstun) && !stun.channel')"
 	t="$t channeldata=$(tcount "$p" stun.channel) dtls=$(tcount "$p" dtls)"
 	t="$t rtp=$(tcount "$p" rtp) rtcp=$(tcount "$p" rtcp)"
 	t="$t truncated=$(tcount "$p" 'frame.cap_len < frame.len')"
