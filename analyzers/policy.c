@@ -15,7 +15,7 @@
 
 static const char *const check_names[POLICY__COUNT] = {
 	"udp", "tcp", "tls", "tls443", "eim", "eif", "hairpin", "ipv4", "ipv6",
-	"nonat", "srflx", "relay", "p2p", "pair", "dtls", "srtp", "data", "rtt",
+	"nonat", "srflx", "relay", "p2p", "pair", "dtls", "srtp", "data", "loss", "rtt",
 };
 
 /* What would make each check pass, for its failure finding. */
@@ -37,6 +37,7 @@ static const char *const remedies[POLICY__COUNT] = {
 	"The DTLS handshake failed: see the dtls findings (large datagrams dropped, certificate mismatch).",
 	"SRTP packets were not authenticated both ways: check the keying (DTLS-SRTP profile) and that media is not blocked after the handshake.",
 	"The data channel did not open: SCTP over DTLS was blocked or refused by the peer.",
+	"Media lost more than the policy allows: look for congestion, Wi-Fi trouble or a policer on the path; a relay closer to either side may help.",
 	"The path is slower than the policy allows: pick a closer server, or look for congestion or bufferbloat on the way.",
 };
 
@@ -47,7 +48,7 @@ const char *policy_check_name(enum policy_check c)
 
 #define ICE_CHECKS ((1u << POLICY_SRFLX) | (1u << POLICY_RELAY) | \
 		    (1u << POLICY_P2P) | (1u << POLICY_PAIR) | (1u << POLICY_DTLS) | \
-		    (1u << POLICY_SRTP) | (1u << POLICY_DATA))
+		    (1u << POLICY_SRTP) | (1u << POLICY_DATA) | (1u << POLICY_LOSS))
 
 static unsigned allowed(const char *command)
 {
@@ -85,7 +86,9 @@ int policy_parse(const char *list, const char *command, struct policy *p,
 		int found = -1;
 
 		/* "rtt" comes from --max-rtt, which carries its limit. */
-		for (int c = 0; c < POLICY_RTT; c++)
+		/* "loss" and "rtt" come from --max-loss and --max-rtt, which
+		 * carry their limits. */
+		for (int c = 0; c < POLICY_LOSS; c++)
 			if (strlen(check_names[c]) == n && strncmp(s, check_names[c], n) == 0 &&
 			    (allowed(command) & (1u << c)))
 				found = c;
@@ -158,7 +161,7 @@ static void nat_check(const struct policy *p, enum policy_check c,
 			 "no mapped address was learned");
 		return;
 	case POLICY_SRFLX: case POLICY_RELAY: case POLICY_P2P: case POLICY_PAIR:
-	case POLICY_DTLS: case POLICY_SRTP: case POLICY_DATA:
+	case POLICY_DTLS: case POLICY_SRTP: case POLICY_DATA: case POLICY_LOSS:
 		return;   /* ice_policy's */
 	case POLICY_RTT:
 		r->passed = nf->udp == TRI_YES && nf->rtt_us <= p->max_rtt_us;
@@ -289,12 +292,12 @@ static void stun_policy(const struct policy *p, unsigned req, struct findings *f
 }
 
 /* ICE and WebRTC checks, from the ICE and DTLS summaries. */
-static void ice_policy(unsigned req, struct findings *fs)
+static void ice_policy(unsigned req, double max_loss, struct findings *fs)
 {
 	const struct ice_report *ir = fs->ice;
 	const struct webrtc_report *wr = fs->webrtc;
 
-	for (int c = POLICY_SRFLX; c <= POLICY_DATA; c++) {
+	for (int c = POLICY_SRFLX; c <= POLICY_LOSS; c++) {
 		struct policy_result *r;
 		size_t n = 0;
 
@@ -347,6 +350,24 @@ static void ice_policy(unsigned req, struct findings *fs)
 			snprintf(r->reason, sizeof(r->reason), "data channel %s",
 				 wr && wr->dc_opened ? "open" : "not open");
 			break;
+		case POLICY_LOSS: {
+			double loss = 0;
+
+			if (wr && wr->media)
+				loss = wr->m_loss_pct > wr->m_peer_loss_pct ? wr->m_loss_pct
+									    : wr->m_peer_loss_pct;
+			r->passed = wr && wr->media && loss <= max_loss;
+			if (wr && wr->media)
+				snprintf(r->value, sizeof(r->value), "%.1f %%", loss);
+			else
+				snprintf(r->value, sizeof(r->value), "no media");
+			snprintf(r->reason, sizeof(r->reason),
+				 wr && wr->media ? "media loss %.1f %% (received %.1f %%, the peer reports %.1f %%), the limit %.1f %%"
+						 : "no media was measured (limit %.1f %%)",
+				 wr && wr->media ? loss : max_loss,
+				 wr ? wr->m_loss_pct : 0.0, wr ? wr->m_peer_loss_pct : 0.0, max_loss);
+			break;
+		}
 		default:
 			break;
 		}
@@ -365,7 +386,7 @@ void policy_apply(const struct policy *p, struct findings *fs)
 	if (req == 0)
 		req = 1u << POLICY_UDP;
 	if (req & ICE_CHECKS)
-		ice_policy(req & ICE_CHECKS, fs);
+		ice_policy(req & ICE_CHECKS, p->max_loss_pct, fs);
 	req &= ~ICE_CHECKS;
 	if (req && is_nat)
 		nat_policy(p, req, fs);

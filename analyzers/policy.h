@@ -32,6 +32,7 @@ enum policy_check {
 	POLICY_DTLS,      /* DTLS connected on the selected pair */
 	POLICY_SRTP,      /* SRTP media authenticated in both directions */
 	POLICY_DATA,      /* the data channel opened */
+	POLICY_LOSS,      /* media loss within --max-loss (both directions) */
 	POLICY_RTT,       /* round-trip time within --max-rtt */
 	POLICY__COUNT
 };
@@ -39,6 +40,7 @@ enum policy_check {
 struct policy {
 	unsigned required;       /* 1u << POLICY_* */
 	uint32_t max_rtt_us;     /* with POLICY_RTT */
+	double max_loss_pct;     /* with POLICY_LOSS */
 	int require_given;       /* --require: the policy alone sets the exit code */
 };
 

@@ -46,6 +46,8 @@ int cli_report(const struct cli_common *c, const struct findings *fs);
 int cli_require(struct cli_common *c, const char *list, const char *command);
 /* --max-rtt MS; 0 or EXIT_USAGE. */
 int cli_max_rtt(struct cli_common *c, const char *ms);
+/* --max-loss PCT (media, both directions); 0 or EXIT_USAGE. */
+int cli_max_loss(struct cli_common *c, const char *pct);
 /* --capture (cli_capture.c). Before any probing and before --events is
  * opened: 0, or EXIT_USAGE after naming the privilege that is missing. */
 int cli_capture_check(const struct cli_common *c);

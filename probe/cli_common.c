@@ -99,6 +99,20 @@ int cli_max_rtt(struct cli_common *c, const char *ms)
 	return 0;
 }
 
+int cli_max_loss(struct cli_common *c, const char *pct)
+{
+	char *end;
+	double v = strtod(pct, &end);
+
+	if (end == pct || *end || !(v >= 0) || v > 100) {
+		cli_error("--max-loss must be 0..100 percent, not \"%s\"", pct);
+		return EXIT_USAGE;
+	}
+	c->policy.max_loss_pct = v;
+	c->policy.required |= 1u << POLICY_LOSS;
+	return 0;
+}
+
 int cli_dashboard_wanted(const struct cli_common *c, int default_on)
 {
 	const char *ci = getenv("CI"), *term = getenv("TERM");

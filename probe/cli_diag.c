@@ -38,7 +38,8 @@ static void usage(FILE *f)
 		"  -4, -6             only IPv4 / only IPv6\n"
 		"  --timeout S        the ICE/WebRTC part's deadline (default 30)\n"
 		"  --require LIST     checks that must pass: %s\n"
-		"  --max-rtt MS, --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n"
+		"  --max-rtt MS, --max-loss PCT (media, either direction)\n"
+		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n"
 		"  --dashboard, --no-dashboard   live view (default on a terminal without --format)\n",
 		policy_valid_checks("diagnose"));
 }
@@ -57,7 +58,7 @@ static void note(struct np_ctx *ctx, const char *text)
 int cli_diag(int argc, char **argv)
 {
 	enum { O_STUN = 256, O_TURN, O_USER, O_PASS, O_ICESERVERS, O_TLSCA, O_WHIP,
-	       O_TIMEOUT, O_FORMAT, O_EVENTS, O_REQUIRE, O_MAXRTT, O_DASH, O_NODASH };
+	       O_TIMEOUT, O_FORMAT, O_EVENTS, O_REQUIRE, O_MAXRTT, O_MAXLOSS, O_DASH, O_NODASH };
 	static const struct option longopts[] = {
 		{ "stun", required_argument, NULL, O_STUN },
 		{ "turn", required_argument, NULL, O_TURN },
@@ -72,6 +73,7 @@ int cli_diag(int argc, char **argv)
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "require", required_argument, NULL, O_REQUIRE },
 		{ "max-rtt", required_argument, NULL, O_MAXRTT },
+		{ "max-loss", required_argument, NULL, O_MAXLOSS },
 		{ "dashboard", no_argument, NULL, O_DASH },
 		{ "no-dashboard", no_argument, NULL, O_NODASH },
 		{ "help", no_argument, NULL, 'h' },
@@ -138,6 +140,10 @@ int cli_diag(int argc, char **argv)
 		case O_EVENTS: c.events = optarg; break;
 		case O_REQUIRE:
 			if (cli_require(&c, optarg, "diagnose"))
+				return EXIT_USAGE;
+			break;
+		case O_MAXLOSS:
+			if (cli_max_loss(&c, optarg))
 				return EXIT_USAGE;
 			break;
 		case O_MAXRTT:

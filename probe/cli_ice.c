@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"  --ice-only         offer plain ICE (no fingerprint: no DTLS, media or data)\n"
 		"  --video            offer a video m-line too (audio and data by default)\n"
 		"  --keylog FILE      append SSLKEYLOGFILE lines (Wireshark decrypts the DTLS)\n"
+		"  --require LIST     checks that must pass: srflx, relay, p2p, pair, dtls, srtp, data\n"
+		"  --max-loss PCT     require media loss <= PCT in both directions\n"
 		"  --media S[,PPS[,BYTES]]  the SRTP probe stream: seconds (default 2), packets\n"
 		"                     per second (50), payload bytes (160)\n"
 		"  --dashboard, --no-dashboard   live view (default on a terminal without --format)\n"
@@ -68,7 +70,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -92,6 +94,8 @@ int cli_ice(int argc, char **argv)
 		{ "video", no_argument, NULL, O_VIDEO },
 		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "media", required_argument, NULL, O_MEDIA },
+		{ "require", required_argument, NULL, O_REQUIRE },
+		{ "max-loss", required_argument, NULL, O_MAXLOSS },
 		{ "dashboard", no_argument, NULL, O_DASH },
 		{ "no-dashboard", no_argument, NULL, O_NODASH },
 		{ "format", required_argument, NULL, O_FORMAT },
@@ -194,6 +198,14 @@ int cli_ice(int argc, char **argv)
 		case O_ICEONLY: wcfg.no_media = 1; break;
 		case O_VIDEO: wcfg.video = 1; break;
 		case O_KEYLOG: keylog = optarg; break;
+		case O_REQUIRE:
+			if (cli_require(&c, optarg, "ice"))
+				return EXIT_USAGE;
+			break;
+		case O_MAXLOSS:
+			if (cli_max_loss(&c, optarg))
+				return EXIT_USAGE;
+			break;
 		case O_MEDIA: {
 			double sec = 0, pps = 0, size = 0;
 

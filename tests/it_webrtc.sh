@@ -108,5 +108,27 @@ if [ $orc = 0 ] && [ $arc = 0 ] && ! grep -q fingerprint "$tmp/p.o" && ! grep -q
 	ok "plain ICE peer: no fingerprint either way, ICE only, exit 0"
 else bad "plain ICE: offer $orc answer $arc, dtls $(dtls "$tmp/p.ans.json" state)"; fi
 
+# 5. The CI policy over the session: --require and --max-loss.
+"$NATPROBE" ice --answer --loopback --no-tcp --local "$tmp/r.a" --remote "$tmp/r.o" \
+	--timeout 8 >/dev/null 2>&1 &
+pids="$pids $!"
+"$NATPROBE" ice --offer --loopback --no-tcp --local "$tmp/r.o" --remote "$tmp/r.a" --timeout 8 \
+	--require pair,dtls,srtp,data --max-loss 5 --format junit -o "$tmp/r.xml" 2>"$tmp/r.err"
+rc=$?
+if [ $rc = 0 ] && $PY - "$tmp/r.xml" <<'PY'
+import sys
+from junitparser import JUnitXml
+x = JUnitXml.fromfile(sys.argv[1])
+names = {c.name for s in x for c in s}
+assert {"pair", "dtls", "srtp", "data", "loss"} <= {n.split()[0] for n in names}, names
+assert sum(len(c.result) for s in x for c in s) == 0
+PY
+then ok "--require pair,dtls,srtp,data --max-loss 5: exit 0, five passing JUnit testcases"
+else bad "--require/--max-loss: exit $rc"; cat "$tmp/r.err"; fi
+"$NATPROBE" ice --offer --local "$tmp/x" --remote "$tmp/y" --require teleport 2>"$tmp/r2.err"
+if [ $? = 2 ] && grep -q 'valid: srflx, relay, p2p, pair, dtls, srtp, data' "$tmp/r2.err"; then
+	ok "an unknown check: exit 2 naming the valid ones"
+else bad "unknown check: $(cat "$tmp/r2.err")"; fi
+
 [ $fail = 0 ] && echo "it_webrtc: all passed"
 exit $fail
