@@ -35,9 +35,7 @@
 static const char ice_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void service(struct ice_agent *a);
 static int mdns_wanted(struct ice_agent *a, const struct ice_cand *c);
-static const struct sockaddr_storage *cand_base(const struct ice_cand *c);
 static void on_timer(struct np_loop *loop, void *arg);
 static void on_consent(struct np_loop *loop, void *arg);
 
@@ -63,7 +61,7 @@ static uint64_t since(const struct ice_agent *a)
 	return now > a->t0 ? now - a->t0 : 1;
 }
 
-static void note_obs_t(struct ice_agent *a, const char *test,
+void ice_note_obs(struct ice_agent *a, const char *test,
 		       enum np_transport t,
 		       const struct sockaddr_storage *local,
 		       const struct sockaddr_storage *remote, const char *text)
@@ -90,7 +88,7 @@ static void note_obs(struct ice_agent *a, const char *test,
 		     const struct sockaddr_storage *local,
 		     const struct sockaddr_storage *remote, const char *text)
 {
-	note_obs_t(a, test, NP_UDP, local, remote, text);
+	ice_note_obs(a, test, NP_UDP, local, remote, text);
 }
 
 void ice_note(struct ice_agent *a, const char *test, const char *fmt, ...)
@@ -104,7 +102,7 @@ void ice_note(struct ice_agent *a, const char *test, const char *fmt, ...)
 	note_obs(a, test, NULL, NULL, text);
 }
 
-static void phase(struct ice_agent *a, uint64_t *t, const char *name)
+void ice_phase(struct ice_agent *a, uint64_t *t, const char *name)
 {
 	if (*t)
 		return;
@@ -190,7 +188,7 @@ int ice_agent_new(struct np_ctx *ctx, const struct ice_agent_cfg *cfg,
 
 static void on_timer(struct np_loop *loop, void *arg)
 {
-	service(arg);
+	ice_service(arg);
 }
 
 static void consent_send(struct ice_agent *a);
@@ -264,7 +262,7 @@ void ice_local_candidate(struct ice_agent *a, const struct ice_cand *c)
 	for (size_t i = 0; i < a->nlocal; i++)
 		if (a->local[i].transport == c->transport &&
 		    np_addr_equal(&a->local[i].addr, &c->addr) &&
-		    np_addr_equal(cand_base(&a->local[i]), cand_base(c))) {
+		    np_addr_equal(ice_cand_base(&a->local[i]), ice_cand_base(c))) {
 			char as[64];
 
 			ice_note(a, "ice.gather", "%s %s is redundant with candidate %s",
@@ -279,19 +277,19 @@ void ice_local_candidate(struct ice_agent *a, const struct ice_cand *c)
 	cc = a->cl->local[a->cl->nlocal - 1];
 	a->local[a->nlocal++] = cc;
 	cand_line(&cc, line, sizeof(line));
-	note_obs_t(a, "ice.gather", c->transport, c->base.ss_family ? &c->base : &c->addr,
+	ice_note_obs(a, "ice.gather", c->transport, c->base.ss_family ? &c->base : &c->addr,
 		 c->server.ss_family ? &c->server : NULL, line);
 	if (c->type == ICE_HOST)
-		phase(a, &a->t_host, "first-host");
+		ice_phase(a, &a->t_host, "first-host");
 	else if (c->type == ICE_SRFLX)
-		phase(a, &a->t_srflx, "first-srflx");
+		ice_phase(a, &a->t_srflx, "first-srflx");
 	else if (c->type == ICE_RELAY)
-		phase(a, &a->t_relay, "first-relay");
+		ice_phase(a, &a->t_relay, "first-relay");
 	/* A candidate after a failure may still save the day. */
 	if (a->cl->state == ICE_CL_FAILED && a->state == ICE_AGENT_CHECKING)
 		a->cl->state = ICE_CL_RUNNING;
 	if (a->remote_set)
-		service(a);
+		ice_service(a);
 }
 
 void ice_gather_progress(struct ice_agent *a)
@@ -304,7 +302,7 @@ void ice_gather_progress(struct ice_agent *a)
 		ice_set_state(a, ICE_AGENT_CHECKING);
 out:
 	if (a->remote_set)
-		service(a);
+		ice_service(a);
 }
 
 void ice_agent_local_media(const struct ice_agent *a, struct sdp_media *m)
@@ -341,7 +339,7 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 			char t[OBS_TEXT];
 
 			snprintf(t, sizeof(t), "resolving by mDNS: %.200s", line);
-			note_obs_t(a, "ice.remote", m->cands[i].transport, NULL,
+			ice_note_obs(a, "ice.remote", m->cands[i].transport, NULL,
 				   NULL, t);
 			continue;
 		}
@@ -357,7 +355,7 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 				 "remote candidates capped; the rest ignored");
 			break;
 		} else {
-			note_obs_t(a, "ice.remote", m->cands[i].transport, NULL,
+			ice_note_obs(a, "ice.remote", m->cands[i].transport, NULL,
 				   &m->cands[i].addr, line);
 		}
 	}
@@ -368,7 +366,7 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 	ice_cl_start(a->cl, ice_now(a));
 	if (a->state == ICE_AGENT_GATHERING && ice_agent_gathering_done(a))
 		ice_set_state(a, ICE_AGENT_CHECKING);
-	service(a);
+	ice_service(a);
 	return 0;
 }
 
@@ -400,7 +398,7 @@ static void on_mdns(void *arg, const char *name,
 				((struct sockaddr_in6 *)&c->addr)->sin6_port = htons(c->port);
 			cand_line(c, line, sizeof(line));
 			if (ice_cl_add_remote(a->cl, c, &why) == 0)
-				note_obs_t(a, "ice.remote", c->transport, NULL,
+				ice_note_obs(a, "ice.remote", c->transport, NULL,
 					   &c->addr, line);
 		} else {
 			ice_note(a, "ice.remote", "rejected (mDNS name %s did not resolve): %.120s",
@@ -410,7 +408,7 @@ static void on_mdns(void *arg, const char *name,
 	}
 	if (a->nmdns == 0 && a->remote_eoc)
 		ice_cl_end_of_candidates(a->cl);
-	service(a);
+	ice_service(a);
 }
 
 static int mdns_wanted(struct ice_agent *a, const struct ice_cand *c)
@@ -454,7 +452,7 @@ const struct ice_pair *ice_agent_selected(const struct ice_agent *a,
 	return p;
 }
 
-static const struct sockaddr_storage *cand_base(const struct ice_cand *c)
+const struct sockaddr_storage *ice_cand_base(const struct ice_cand *c)
 {
 	return c->base.ss_family ? &c->base : &c->addr;
 }
@@ -543,7 +541,7 @@ static void send_check(struct ice_agent *a, const struct ice_check *c)
 	else if (b)
 		err = ice_base_send(a, b, buf, (size_t)n, &c->to);
 	record_check(a, c, n > 0 ? (size_t)n : 0, err < 0 ? err : 0);
-	phase(a, &a->t_check, "first-check");
+	ice_phase(a, &a->t_check, "first-check");
 }
 
 static void consent_send(struct ice_agent *a)
@@ -565,7 +563,7 @@ static void consent_send(struct ice_agent *a)
 			  ice_priority(ICE_PRFLX, (uint16_t)(l->priority >> 8), 1),
 			  a->cl->controlling, a->cl->cfg.tiebreaker, 0);
 	if (n > 0 && ice_base_send(a, b, buf, (size_t)n, &r->addr) == 0)
-		note_obs(a, "ice.consent", cand_base(l), &r->addr,
+		note_obs(a, "ice.consent", ice_cand_base(l), &r->addr,
 			 "consent check sent");
 }
 
@@ -589,7 +587,7 @@ static void record_pairs(struct ice_agent *a)
 			 ice_cand_type_name(r->type),
 			 (unsigned long long)p->priority,
 			 p->nominated ? " nominated" : "");
-		note_obs_t(a, "ice.pair", l->transport, cand_base(l), &r->addr, t);
+		ice_note_obs(a, "ice.pair", l->transport, ice_cand_base(l), &r->addr, t);
 		a->seen[i] = p->state;
 	}
 	if (cl->npairs > a->nseen)
@@ -649,7 +647,7 @@ static void selected(struct ice_agent *a)
 
 	if (!p)
 		return;
-	phase(a, &a->t_selected, "selected");
+	ice_phase(a, &a->t_selected, "selected");
 	rtt = p->stats.current_rtt_us;
 	/* A valid pair made by another pair's check (§7.2.5.3.2) has that
 	 * check's round trip. */
@@ -660,7 +658,7 @@ static void selected(struct ice_agent *a)
 		 ice_cand_type_name(l->type), np_addr_str(&l->addr, ls, sizeof(ls)),
 		 ice_cand_type_name(r->type), np_addr_str(&r->addr, rs, sizeof(rs)),
 		 (double)rtt / 1000.0);
-	note_obs_t(a, "ice.selected", l->transport, cand_base(l), &r->addr, t);
+	ice_note_obs(a, "ice.selected", l->transport, ice_cand_base(l), &r->addr, t);
 	a->consent_last_us = ice_now(a);
 	b = ice_base_for(a, l, &r->addr, 0);
 	if (b && b->relay)
@@ -670,7 +668,7 @@ static void selected(struct ice_agent *a)
 		       ice_now(a) + CONSENT_MIN_US + ice_rand(a) % CONSENT_SPAN_US);
 }
 
-static void service(struct ice_agent *a)
+void ice_service(struct ice_agent *a)
 {
 	struct ice_check c;
 	uint64_t now = ice_now(a), next;
@@ -686,7 +684,7 @@ static void service(struct ice_agent *a)
 	for (size_t i = 0; i < a->cl->npairs; i++)
 		if (a->cl->pairs[i].nominating && a->cl->pairs[i].state ==
 						       ICE_PAIR_IN_PROGRESS)
-			phase(a, &a->t_nominated, "nominating");
+			ice_phase(a, &a->t_nominated, "nominating");
 	if (a->cl->state == ICE_CL_COMPLETED && a->state != ICE_AGENT_CONNECTED &&
 	    a->state != ICE_AGENT_CONSENT_LOST) {
 		selected(a);
@@ -704,262 +702,4 @@ static void service(struct ice_agent *a)
 		np_timer_stop(a->ctx->loop, &a->timer);
 	else
 		np_timer_start(a->ctx->loop, &a->timer, next > now ? next : now + 1);
-}
-
-/* ---- receiving ------------------------------------------------------------ */
-
-static void answer(struct ice_agent *a, struct ice_base *b,
-		   const struct stun_msg *m, const struct sockaddr_storage *src,
-		   int code, const char *reason, const char *why,
-		   const struct ice_cl_request *req)
-{
-	uint8_t buf[256];
-	char t[OBS_TEXT];
-	int n;
-
-	if (code == 0)
-		n = ice_msg_success(buf, sizeof(buf), m->tid, src, a->lkey,
-				    a->lkey_len);
-	else
-		n = ice_msg_error(buf, sizeof(buf), m->tid, code, reason,
-				  code == 487 ? a->lkey : NULL, a->lkey_len);
-	if (n > 0)
-		ice_base_send(a, b, buf, (size_t)n, src);
-	if (code == 0)
-		snprintf(t, sizeof(t), "check from peer answered%s%s, priority %u",
-			 req && req->use_candidate ? ", use-candidate" : "",
-			 req && req->controlling ? ", peer controlling" : "",
-			 req ? req->priority : 0);
-	else
-		snprintf(t, sizeof(t), "check from peer answered %d %s: %s", code,
-			 reason, why);
-	{
-		/* With the transaction ID, so a retransmitted check can be
-		 * told from a new one (analyzers/verdict_conformance.c). */
-		struct obs o;
-
-		memset(&o, 0, sizeof(o));
-		o.kind = OBS_NOTE;
-		o.transport = b->tcp ? NP_TCP : NP_UDP;
-		snprintf(o.test, sizeof(o.test), "ice.check.in");
-		snprintf(o.text, sizeof(o.text), "%s", t);
-		o.local = b->addr;
-		o.remote = *src;
-		o.has = OBS_HAS_LOCAL | OBS_HAS_REMOTE | OBS_HAS_TID;
-		memcpy(o.tid, m->tid, sizeof(o.tid));
-		np_ctx_record(a->ctx, &o);
-	}
-}
-
-static void on_request(struct ice_agent *a, struct ice_base *b,
-		       const struct stun_msg *m,
-		       const struct sockaddr_storage *src)
-{
-	struct ice_cl_request req;
-	struct ice_cl_reply reply;
-	enum ice_req_verdict v;
-	char why[160];
-	int err;
-
-	v = ice_msg_parse_request(m, a->ufrag, a->lkey, a->lkey_len, &req, why,
-				  sizeof(why));
-	if (v == ICE_REQ_BAD_REQUEST) {
-		answer(a, b, m, src, 400, "Bad Request", why, NULL);
-		return;
-	}
-	if (v == ICE_REQ_UNAUTHORIZED) {
-		answer(a, b, m, src, 401, "Unauthorized", why, NULL);
-		return;
-	}
-	a->last_check_in_us = ice_now(a);
-	req.from = *src;
-	req.to = b->addr;
-	req.transport = b->tcp ? NP_TCP : NP_UDP;
-	err = ice_cl_on_request(a->cl, ice_now(a), &req, &reply);
-	if (err == NP_ENOTFOUND) {
-		answer(a, b, m, src, 0, "", "", &req);
-		return;
-	}
-	if (reply.error_code == 487) {
-		answer(a, b, m, src, 487, "Role Conflict",
-		       "both agents claim the same role (RFC 8445 §7.3.1.1)", &req);
-		return;
-	}
-	answer(a, b, m, src, 0, "", "", &req);
-	if (a->remote_set)
-		service(a);
-}
-
-static long pair_by_tid(const struct ice_checklist *cl, const uint8_t tid[12])
-{
-	for (size_t i = 0; i < cl->npairs; i++)
-		if ((cl->pairs[i].state == ICE_PAIR_IN_PROGRESS &&
-		     memcmp(cl->pairs[i].tid, tid, 12) == 0) ||
-		    (cl->pairs[i].old_tid_set &&
-		     memcmp(cl->pairs[i].old_tid, tid, 12) == 0))
-			return (long)i;
-	return -1;
-}
-
-static const char *outcome_name(enum ice_resp_outcome o)
-{
-	static const char *const n[] = { "unmatched", "succeeded", "succeeded (prflx)",
-					 "succeeded, nominated", "non-symmetric",
-					 "role conflict", "failed" };
-
-	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "?";
-}
-
-static void on_response(struct ice_agent *a, struct ice_base *b,
-			const struct stun_msg *m,
-			const struct sockaddr_storage *src)
-{
-	struct ice_cl_response r;
-	const struct stun_attr *at;
-	enum ice_resp_outcome out;
-	struct obs o;
-	long pi;
-	int integrity;
-
-	memset(&r, 0, sizeof(r));
-	memcpy(r.tid, m->tid, 12);
-	r.from = *src;
-	r.to = b->addr;
-	integrity = stun_check_integrity(m, a->rkey, a->rkey_len);
-	memset(&o, 0, sizeof(o));
-	o.kind = OBS_RESPONSE;
-	o.transport = b->tcp ? NP_TCP : NP_UDP;
-	snprintf(o.test, sizeof(o.test), "ice.check");
-	o.local = b->addr;
-	o.source = *src;
-	o.remote = *src;
-	o.has = OBS_HAS_LOCAL | OBS_HAS_REMOTE | OBS_HAS_SOURCE | OBS_HAS_TID;
-	memcpy(o.tid, m->tid, 12);
-	o.method = m->method;
-	o.cls = m->cls;
-	o.size = (uint32_t)m->len;
-	if (m->cls == STUN_ERROR) {
-		const char *reason;
-		size_t rl;
-
-		at = stun_msg_find(m, STUN_ATTR_ERROR_CODE);
-		if (at && stun_attr_error(at, &r.error_code, &reason, &rl) == 0) {
-			o.error_code = r.error_code;
-			o.has |= OBS_HAS_ERROR_CODE;
-		} else {
-			r.error_code = 400;
-		}
-	}
-	at = stun_msg_find(m, STUN_ATTR_XOR_MAPPED_ADDRESS);
-	if (at && stun_attr_xor_addr(m, at, &r.mapped) == 0) {
-		o.xor_mapped = r.mapped;
-		o.has |= OBS_HAS_XOR_MAPPED;
-	}
-	/* RFC 8445 §7.2.5.1 / RFC 8489 §9.1.4: a response whose integrity
-	 * does not verify is discarded (401s are not signed). */
-	if (integrity < 0 && r.error_code != 401) {
-		o.kind = OBS_UNMATCHED;
-		o.err = integrity;
-		snprintf(o.text, sizeof(o.text),
-			 "check response dropped: MESSAGE-INTEGRITY does not verify with the peer's ice-pwd");
-		np_ctx_record(a->ctx, &o);
-		return;
-	}
-	if (a->consent_pending && memcmp(m->tid, a->consent_tid, 12) == 0) {
-		a->consent_pending = 0;
-		if (m->cls == STUN_SUCCESS)
-			a->consent_last_us = ice_now(a);
-		snprintf(o.test, sizeof(o.test), "ice.consent");
-		snprintf(o.text, sizeof(o.text), "consent %s",
-			 m->cls == STUN_SUCCESS ? "refreshed" : "refused");
-		np_ctx_record(a->ctx, &o);
-		return;
-	}
-	pi = pair_by_tid(a->cl, m->tid);
-	out = ice_cl_on_response(a->cl, ice_now(a), &r);
-	if (pi >= 0) {
-		const struct ice_pair *p = &a->cl->pairs[pi];
-
-		o.rtt_us = (uint32_t)p->stats.current_rtt_us;
-		o.has |= OBS_HAS_RTT;
-		o.attempt = (uint16_t)p->tries;
-		if (p->tries == 1 && out != ICE_RESP_UNMATCHED && o.rtt_us)
-			np_ctx_rtt_sample(a->ctx, o.rtt_us);
-		snprintf(o.text, sizeof(o.text), "pair %ld %s", pi,
-			 outcome_name(out));
-		phase(a, &a->t_valid, "first-valid");
-	} else {
-		o.kind = OBS_UNMATCHED;
-		snprintf(o.text, sizeof(o.text), "check response %s", outcome_name(out));
-	}
-	if (r.error_code && out != ICE_RESP_UNMATCHED) {
-		char t[OBS_TEXT];
-
-		snprintf(t, sizeof(t), "%s (error %d)", o.text, r.error_code);
-		snprintf(o.text, sizeof(o.text), "%s", t);
-	}
-	np_ctx_record(a->ctx, &o);
-	if (a->state == ICE_AGENT_CONNECTED && m->cls == STUN_SUCCESS)
-		a->consent_last_us = ice_now(a);
-	service(a);
-}
-
-void ice_on_stun(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
-		 size_t len, const struct stun_msg *m,
-		 const struct sockaddr_storage *src)
-{
-	if (a->closing)
-		return;
-	if (m->cls == STUN_REQUEST)
-		on_request(a, b, m, src);
-	else if (m->cls == STUN_SUCCESS || m->cls == STUN_ERROR)
-		on_response(a, b, m, src);
-	/* Binding indications are keepalives (§11): nothing to do. */
-}
-
-void ice_on_data(struct ice_agent *a, struct ice_base *b, const uint8_t *buf,
-		 size_t len, const struct sockaddr_storage *src)
-{
-	const struct ice_cand *l, *r;
-
-	if (!a->data_cb)
-		return;
-	if (ice_agent_selected(a, &l, &r)) {
-		/* Only what comes over the selected pair is the session's
-		 * (RFC 7675 §6: data from elsewhere is not consented). */
-		if (!np_addr_equal(src, &r->addr) ||
-		    !np_addr_equal(cand_base(l), &b->addr))
-			return;
-	} else {
-		/* Before selection: only on a pair that a check validated
-		 * (§12.1), never from an unknown source. */
-		const struct ice_checklist *cl = a->cl;
-		size_t i;
-
-		for (i = 0; i < cl->npairs; i++)
-			/* valid: also while the pair is being re-checked with
-			 * USE-CANDIDATE (In-Progress again), when a browser's
-			 * ClientHello typically arrives. */
-			if ((cl->pairs[i].state == ICE_PAIR_SUCCEEDED || cl->pairs[i].valid) &&
-			    np_addr_equal(&cl->remote[cl->pairs[i].remote].addr, src) &&
-			    np_addr_equal(cand_base(&cl->local[cl->pairs[i].local]),
-					  &b->addr))
-				break;
-		if (i == cl->npairs) {
-			/* Not validated yet, but from an address the peer
-			 * has proved it holds (its authenticated check made
-			 * it a remote candidate): hand it up, never answer
-			 * it there (nothing is sent before validation). */
-			for (i = 0; i < cl->nremote; i++)
-				if (np_addr_equal(&cl->remote[i].addr, src))
-					break;
-			if (i == cl->nremote)
-				return;
-			a->data_cb(a, buf, len, a->data_arg);
-			return;
-		}
-		a->early_base = b;
-		a->early_peer = *src;
-	}
-	a->data_cb(a, buf, len, a->data_arg);
 }

@@ -109,6 +109,16 @@ uint64_t ice_now(const struct ice_agent *a);
 void ice_note(struct ice_agent *a, const char *test, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ice_set_state(struct ice_agent *a, enum ice_agent_state s);
+/* A NOTE labelled test with a transport and addresses (either NULL). */
+void ice_note_obs(struct ice_agent *a, const char *test, enum np_transport t,
+		  const struct sockaddr_storage *local,
+		  const struct sockaddr_storage *remote, const char *text);
+/* Records a phase time ("first-valid ...") once. */
+void ice_phase(struct ice_agent *a, uint64_t *t, const char *name);
+/* A candidate's base (its own address for host and relay). */
+const struct sockaddr_storage *ice_cand_base(const struct ice_cand *c);
+/* Runs the checklist: timeouts, due checks, state changes, selection. */
+void ice_service(struct ice_agent *a);
 /* A candidate was gathered (recorded and added to the checklist). */
 void ice_local_candidate(struct ice_agent *a, const struct ice_cand *c);
 /* A gathering step ended; checks whether all are done. */
