@@ -2,6 +2,7 @@
  * capture_live.c - the live capture behind --capture (see capture_live.h).
  */
 #include "capture_live.h"
+#include "capture_hold.h"
 #include "capture_write.h"
 #include "np_err.h"
 #include "privilege.h"
@@ -23,6 +24,9 @@ struct capture_live {
 	char why[256];
 	struct sockaddr_storage hosts[CAPTURE_MAX_HOSTS];
 	size_t nhosts;
+	struct bpf_program prog;   /* "host A or host B", run in userland */
+	int have_prog;
+	struct capture_hold hold;
 	void (*prev_on_add)(const struct obs *o, void *arg);
 	void *prev_arg;
 };
@@ -45,13 +49,16 @@ static int add_host(struct capture_live *c, const struct sockaddr_storage *a)
 	return 1;
 }
 
-/* "host A or host B"; matches nothing when there is no host yet. */
-static int set_filter(struct capture_live *c)
+/* Compiles "host A or host B" into c->prog, the userland test every
+ * packet passes before it is written; with no host yet nothing passes. */
+static int compile_hosts(struct capture_live *c)
 {
 	char expr[CAPTURE_MAX_HOSTS * 56 + 16] = "";
 	size_t n = 0;
 	struct bpf_program prog;
 
+	if (c->nhosts == 0)
+		return 0;
 	for (size_t i = 0; i < c->nhosts; i++) {
 		char ip[64], buf[80];
 
@@ -67,15 +74,34 @@ static int set_filter(struct capture_live *c)
 		n += (size_t)snprintf(expr + n, sizeof(expr) - n, "%shost %s",
 				      i ? " or " : "", ip);
 	}
-	if (c->nhosts == 0)
-		snprintf(expr, sizeof(expr), "less 1");
-	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-	    pcap_setfilter(c->p, &prog) < 0) {
-		snprintf(c->why, sizeof(c->why), "capture filter \"%s\": %s", expr,
-			 pcap_geterr(c->p));
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(c->why, sizeof(c->why), "capture filter \"%s\": %s",
+			 expr, pcap_geterr(c->p));
 		if (c->err == 0)
 			c->err = NP_EINVAL;
 		return c->err;
+	}
+	if (c->have_prog)
+		pcap_freecode(&c->prog);
+	c->prog = prog;
+	c->have_prog = 1;
+	return 0;
+}
+
+/* The kernel's filter is set once, before the first packet, and never
+ * changed: libpcap replaces a filter through a drop-everything one, and a
+ * packet arriving in that instant would be lost. It keeps IP only; the
+ * host test is compile_hosts' program, after the hold (capture_hold.h). */
+static int set_kernel_filter(struct capture_live *c)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(c->p, &prog, "ip or ip6", 1,
+			 PCAP_NETMASK_UNKNOWN) < 0 ||
+	    pcap_setfilter(c->p, &prog) < 0) {
+		snprintf(c->why, sizeof(c->why), "capture filter \"ip or ip6\": %s",
+			 pcap_geterr(c->p));
+		return NP_EINVAL;
 	}
 	pcap_freecode(&prog);
 	return 0;
@@ -92,6 +118,12 @@ int capture_live_open(const char *path, const char *comment,
 	if (!c)
 		return NP_ENOMEM;
 	c->fd = -1;
+	err = capture_hold_init(&c->hold, CAPTURE_HOLD_PKTS, CAPTURE_HOLD_BYTES,
+				CAPTURE_HOLD_US);
+	if (err < 0) {
+		free(c);
+		return err;
+	}
 	err = np_priv_pcap_open("any", CAPTURE_SNAPLEN, CAPTURE_BUFFER, &c->p,
 				why, wlen);
 	if (err < 0)
@@ -100,7 +132,9 @@ int capture_live_open(const char *path, const char *comment,
 	pcap_set_datalink(c->p, DLT_LINUX_SLL2);
 	for (size_t i = 0; i < nhosts; i++)
 		add_host(c, &hosts[i]);
-	err = set_filter(c);
+	err = set_kernel_filter(c);
+	if (err == 0)
+		err = compile_hosts(c);
 	if (err < 0) {
 		snprintf(why, wlen, "%s", c->why);
 		goto fail;
@@ -124,10 +158,44 @@ int capture_live_open(const char *path, const char *comment,
 	return 0;
 fail:
 	capture_writer_close(c->w);
+	if (c->have_prog)
+		pcap_freecode(&c->prog);
 	if (c->p)
 		pcap_close(c->p);
+	capture_hold_free(&c->hold);
 	free(c);
 	return err;
+}
+
+static void write_packet(struct capture_live *c,
+			 const struct capture_held *e)
+{
+	int err;
+
+	if (c->err)
+		return;
+	err = capture_writer_packet(c->w, c->if_id, e->t, e->data, e->caplen,
+				    e->len);
+	if (err < 0) {
+		c->err = err;
+		snprintf(c->why, sizeof(c->why), "writing the capture: %s",
+			 np_strerror(err));
+	}
+}
+
+/* Decides the held packets that are due (all of them at the end): those
+ * of a known host are written, the rest dropped. */
+static void decide_due(struct capture_live *c, int all)
+{
+	const struct capture_held *e;
+
+	while ((e = capture_hold_due(&c->hold, all)) != NULL) {
+		struct pcap_pkthdr h = { .caplen = e->caplen, .len = e->len };
+
+		if (c->have_prog && pcap_offline_filter(&c->prog, &h, e->data))
+			write_packet(c, e);
+		capture_hold_pop(&c->hold);
+	}
 }
 
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h,
@@ -139,12 +207,15 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h,
 
 	if (c->err)
 		return;
-	err = capture_writer_packet(c->w, c->if_id, t, bytes, h->caplen, h->len);
+	decide_due(c, 0);          /* makes room if the hold is at a bound */
+	err = capture_hold_push(&c->hold, t, bytes, h->caplen, h->len);
 	if (err < 0) {
 		c->err = err;
-		snprintf(c->why, sizeof(c->why), "writing the capture: %s",
+		snprintf(c->why, sizeof(c->why), "holding a captured packet: %s",
 			 np_strerror(err));
+		return;
 	}
+	decide_due(c, 0);
 }
 
 /* Reads at most max packets; returns how many, or a negative error. */
@@ -176,7 +247,7 @@ void capture_live_learn(struct capture_live *c,
 			const struct sockaddr_storage *addr)
 {
 	if (add_host(c, addr))
-		set_filter(c);
+		compile_hosts(c);
 }
 
 static void on_obs(const struct obs *o, void *arg)
@@ -198,7 +269,7 @@ static void on_obs(const struct obs *o, void *arg)
 			changed |= add_host(c, (const struct sockaddr_storage *)
 					       ((const char *)o + fields[i].off));
 	if (changed)
-		set_filter(c);
+		compile_hosts(c);
 	if (c->prev_on_add)
 		c->prev_on_add(o, c->prev_arg);
 }
@@ -243,6 +314,7 @@ int capture_live_finish(struct capture_live *c, struct obs_log *log,
 			break;
 		total += n;
 	}
+	decide_due(c, 1);
 	*count = capture_writer_count(c->w);
 	*dropped = 0;
 	if (pcap_stats(c->p, &st) == 0)
@@ -254,7 +326,10 @@ int capture_live_finish(struct capture_live *c, struct obs_log *log,
 	} else if (err < 0) {
 		snprintf(why, wlen, "writing the capture: %s", np_strerror(err));
 	}
+	if (c->have_prog)
+		pcap_freecode(&c->prog);
 	pcap_close(c->p);
+	capture_hold_free(&c->hold);
 	free(c);
 	return err;
 }

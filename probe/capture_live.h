@@ -3,10 +3,12 @@
  * with libpcap on the "any" device and written with capture_write.
  *
  * Only traffic to or from the servers the user named is kept, by a BPF
- * filter ("host A or host B ..."). Servers learned during the run (a
- * response's OTHER-ADDRESS, RESPONSE-ORIGIN, ALTERNATE-SERVER, the mapped
- * address hairpin probes go to) are added to the filter as their
- * observations are recorded, which is before any probe is sent to them.
+ * program ("host A or host B ...") run in userland on each packet after a
+ * short hold (capture_hold.h); the kernel's filter (IP only) is never
+ * changed mid-run, as changing it loses packets. Servers learned during
+ * the run (a response's OTHER-ADDRESS, RESPONSE-ORIGIN, ALTERNATE-SERVER,
+ * the mapped address hairpin probes go to) are added to the program as
+ * their observations are recorded, within the hold of their packets.
  *
  * The handle's fd is one more fd in the one event loop; each wakeup reads
  * a bounded number of packets. Open (privileged) -> np_priv_drop ->
@@ -34,6 +36,11 @@
 /* Packets read per wakeup, and in total when draining at the end. */
 #define CAPTURE_BATCH 64
 #define CAPTURE_DRAIN_MAX 100000
+/* How long a packet waits for its host to become known (newer packets'
+ * time, microseconds), and the hold's bounds: a run's bursts fit. */
+#define CAPTURE_HOLD_US 250000
+#define CAPTURE_HOLD_PKTS 4096
+#define CAPTURE_HOLD_BYTES (8u * 1024 * 1024)
 
 struct capture_live;
 
