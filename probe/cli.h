@@ -60,6 +60,24 @@ struct np_ctx;
 int cli_capture_begin(struct cli_common *c, struct np_ctx *ctx,
 		      const char *const *uris, size_t n, int family, int argc,
 		      char **argv);
+/* The same with host names (or literal addresses) rather than URIs. */
+int cli_capture_begin_hosts(struct cli_common *c, struct np_ctx *ctx,
+			    const char *const *names, size_t n, int family,
+			    int argc, char **argv);
+/* For ice and the full diagnosis: the ICE servers' hosts and the WHIP
+ * endpoint's (whip_url may be NULL) are kept from the first packet; the
+ * peer's addresses join as they are seen. */
+struct ice_server_list;
+int cli_capture_begin_ice(struct cli_common *c, struct np_ctx *ctx,
+			  const struct ice_server_list *servers,
+			  const char *whip_url, int family, int argc,
+			  char **argv);
+/* With --capture, before the drop: can the user natprobe drops to still
+ * write (writing) or read path, a file used during the run (what names
+ * it: "the --local file")? 0 (also for "-", no path, or a directory that
+ * does not exist yet), or EXIT_USAGE after saying who cannot do what. */
+int cli_capture_path_ok(const struct cli_common *c, const char *path,
+			int writing, const char *what);
 /* Drains and closes the capture and says "captured N packets to FILE";
  * 0 or EXIT_INTERNAL. Does nothing without --capture. */
 int cli_capture_end(struct cli_common *c, struct obs_log *log);
@@ -83,7 +101,6 @@ struct cli_servers {
 enum cli_server_opt { CLI_SRV_URI, CLI_SRV_USER, CLI_SRV_PASS };
 /* Takes one option; 0, or EXIT_USAGE after saying why. */
 int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg);
-struct ice_server_list;
 /* Fills l (zeroed first); 0, or EXIT_USAGE after saying why. */
 int cli_servers_build(const struct cli_servers *s, struct ice_server_list *l);
 /* "natprobe: " + message to stderr. */

@@ -40,7 +40,9 @@ static void usage(FILE *f)
 		"  --require LIST     checks that must pass: %s\n"
 		"  --max-rtt MS, --max-loss PCT (media, either direction)\n"
 		"  --format text|json|html|junit|openmetrics, -o FILE, --events FILE\n"
-		"  --dashboard, --no-dashboard   live view (default on a terminal without --format)\n",
+		"  --dashboard, --no-dashboard   live view (default on a terminal without --format)\n"
+		"  --capture FILE.pcapng  record the run's packets (needs root or CAP_NET_RAW;\n"
+		"                     privileges are dropped right after)\n",
 		policy_valid_checks("diagnose"));
 }
 
@@ -58,7 +60,7 @@ static void note(struct np_ctx *ctx, const char *text)
 int cli_diag(int argc, char **argv)
 {
 	enum { O_STUN = 256, O_TURN, O_USER, O_PASS, O_ICESERVERS, O_TLSCA, O_WHIP,
-	       O_TIMEOUT, O_FORMAT, O_EVENTS, O_REQUIRE, O_MAXRTT, O_MAXLOSS, O_DASH, O_NODASH };
+	       O_TIMEOUT, O_FORMAT, O_EVENTS, O_REQUIRE, O_MAXRTT, O_MAXLOSS, O_DASH, O_NODASH, O_CAPTURE };
 	static const struct option longopts[] = {
 		{ "stun", required_argument, NULL, O_STUN },
 		{ "turn", required_argument, NULL, O_TURN },
@@ -76,6 +78,7 @@ int cli_diag(int argc, char **argv)
 		{ "max-loss", required_argument, NULL, O_MAXLOSS },
 		{ "dashboard", no_argument, NULL, O_DASH },
 		{ "no-dashboard", no_argument, NULL, O_NODASH },
+		{ "capture", required_argument, NULL, O_CAPTURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,7 +102,7 @@ int cli_diag(int argc, char **argv)
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30;
-	int opt, rc = EXIT_PASS, lf = 0, err;
+	int opt, rc = EXIT_PASS, crc = 0, lf = 0, err;
 
 	memset(&servers, 0, sizeof(servers));
 	memset(&so, 0, sizeof(so));
@@ -152,6 +155,7 @@ int cli_diag(int argc, char **argv)
 			break;
 		case O_DASH: c.dashboard = CLI_DASH_ON; break;
 		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
+		case O_CAPTURE: c.capture = optarg; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -178,6 +182,8 @@ int cli_diag(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	po.servers[po.nservers++] = nat_uri;
+	if ((rc = cli_capture_check(&c)) != 0)
+		return rc;
 	if (np_loop_new(&loop) < 0) {
 		cli_error("cannot create the event loop");
 		return EXIT_INTERNAL;
@@ -192,6 +198,10 @@ int cli_diag(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = cli_capture_begin_ice(&c, &ctx, &servers, whip, po.family, argc,
+				   argv);
+	if (rc != 0)
+		goto out_events;
 	if (cli_dashboard_wanted(&c, 1) &&
 	    dashboard_open(loop, &log, "nat", nat_uri, po.family, &dash, why,
 			   sizeof(why)) < 0)
@@ -222,6 +232,7 @@ int cli_diag(int argc, char **argv)
 		note(&ctx, "no peer named (--whip URL): ICE, DTLS, media and data channel not tested");
 	}
 	dashboard_close(dash);
+	crc = cli_capture_end(&c, &log);
 	cli_events_close(&c, &log);
 	nat_classify(&log, &nr, &fs);
 	if (whip) {
@@ -247,8 +258,11 @@ int cli_diag(int argc, char **argv)
 		for (size_t i = 0; i < fs.nf; i++)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);
+	if (crc && rc == EXIT_PASS)
+		rc = crc;
 	goto out;
 out_events:
+	cli_capture_end(&c, &log);
 	cli_events_close(&c, &log);
 out:
 	dashboard_free(dash);

@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"  --ice-only         offer plain ICE (no fingerprint: no DTLS, media or data)\n"
 		"  --video            offer a video m-line too (audio and data by default)\n"
 		"  --keylog FILE      append SSLKEYLOGFILE lines (Wireshark decrypts the DTLS)\n"
+		"  --capture FILE.pcapng  record this session's packets (needs root or\n"
+		"                     CAP_NET_RAW; privileges are dropped right after)\n"
 		"  --require LIST     checks that must pass: srflx, relay, p2p, pair, dtls, srtp, data\n"
 		"  --max-loss PCT     require media loss <= PCT in both directions\n"
 		"  --media S[,PPS[,BYTES]]  the SRTP probe stream: seconds (default 2), packets\n"
@@ -70,7 +72,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS, O_CAPTURE };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -102,6 +104,7 @@ int cli_ice(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "whip", required_argument, NULL, O_WHIP },
+		{ "capture", required_argument, NULL, O_CAPTURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,7 +128,7 @@ int cli_ice(int argc, char **argv)
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30, hold_s = 0;
-	int opt, role = -1, rc = EXIT_PASS, err;
+	int opt, role = -1, rc = EXIT_PASS, crc = 0, err;
 	char why[256];
 
 	memset(&so, 0, sizeof(so));
@@ -232,6 +235,7 @@ int cli_ice(int argc, char **argv)
 			break;
 		case 'o': c.output = optarg; break;
 		case O_EVENTS: c.events = optarg; break;
+		case O_CAPTURE: c.capture = optarg; break;
 		case O_DASH: c.dashboard = CLI_DASH_ON; break;
 		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
 		case 'h': usage(stdout); return EXIT_PASS;
@@ -274,6 +278,10 @@ int cli_ice(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if ((rc = cli_capture_check(&c)) != 0 ||
+	    (rc = cli_capture_path_ok(&c, local_path, 1, "the --local file")) != 0 ||
+	    (rc = cli_capture_path_ok(&c, remote_path, 0, "the --remote file")) != 0)
+		return rc;
 	cfg.controlling = role;
 	cfg.servers = &servers;
 	if (np_loop_new(&loop) < 0) {
@@ -299,6 +307,10 @@ int cli_ice(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	rc = cli_capture_begin_ice(&c, &ctx, &servers, whip_url, cfg.family,
+				   argc, argv);
+	if (rc != 0)
+		goto out_events;
 	so.offer = role;
 	so.local_path = local_path;
 	so.remote_path = remote_path;
@@ -323,6 +335,7 @@ int cli_ice(int argc, char **argv)
 	why[0] = '\0';
 	err = ice_session_run(&ctx, &so, &lf, why, sizeof(why));
 	dashboard_close(dash);
+	crc = cli_capture_end(&c, &log);
 	if (err < 0) {
 		cli_error("%s", why);
 		rc = lf ? lf : EXIT_INTERNAL;
@@ -346,8 +359,12 @@ int cli_ice(int argc, char **argv)
 		for (size_t i = 0; i < fs.nf; i++)
 			if (fs.f[i].severity == SEV_ERROR)
 				cli_error("%s: %s", fs.f[i].title, fs.f[i].detail);
+	/* A capture that could not be written fails a run that passed. */
+	if (crc && rc == EXIT_PASS)
+		rc = crc;
 	goto out;
 out_events:
+	cli_capture_end(&c, &log);
 	cli_events_close(&c, &log);
 out:
 	dashboard_free(dash);

@@ -100,7 +100,7 @@ static int capset_zero(void)
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
-static int pick_target(struct np_priv_target *who, char *why, size_t wlen)
+int np_priv_pick(struct np_priv_target *who, char *why, size_t wlen)
 {
 	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
 	const struct passwd *pw;
@@ -172,7 +172,7 @@ static int verify(const struct np_priv_target *who, char *why, size_t wlen)
 
 int np_priv_drop(struct np_priv_target *who, char *why, size_t wlen)
 {
-	int err = pick_target(who, why, wlen);
+	int err = np_priv_pick(who, why, wlen);
 
 	if (err < 0)
 		return err;

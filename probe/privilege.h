@@ -40,6 +40,10 @@ struct np_priv_target {
 	char name[64];
 };
 
+/* Who np_priv_drop would become, without dropping anything: 0, or
+ * NP_EINTERNAL (no "nobody" to become) with the reason in why. */
+int np_priv_pick(struct np_priv_target *who, char *why, size_t wlen);
+
 /*
  * Drops every privilege: supplementary groups, gid, uid (real, effective
  * and saved), capabilities (effective, permitted, inheritable, ambient and

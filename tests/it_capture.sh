@@ -10,7 +10,12 @@
 #  - without root or CAP_NET_RAW, --capture exits 2 naming what is missing,
 #    before any probing;
 #  - `natprobe nat --capture` in the NAT lab: the STUN requests and
-#    responses, including those to 203.0.113.11, are in the file.
+#    responses, including those to 203.0.113.11, are in the file;
+#  - `natprobe ice --capture` in a natprobe<->natprobe WebRTC session on
+#    loopback: the ICE checks recorded in --events are in the file, tshark
+#    sees the DTLS handshake and, with --keylog, decrypts it; natprobe
+#    analyze finds STUN, DTLS and RTP in it; a signaling file the dropped
+#    user could not write is refused before anything starts.
 # Skips (with the reason) what needs root, tshark, coturn or the lab.
 set -u
 NATPROBE=${NATPROBE:-./natprobe}
@@ -144,6 +149,65 @@ else
 	cat "$up/out" "$up/err"; ls "$up"
 fi
 rm -rf "$up"
+
+# --- ice: a WebRTC session on loopback ----------------------------------------
+ice=$(mktemp -d); chmod 1777 "$ice"
+timeout 60 $NATPROBE ice --answer --loopback -4 --remote "$ice/offer.sdp" \
+	--local "$ice/answer.sdp" --format json -o "$ice/b.json" 2>"$ice/b.err" &
+ans=$!
+timeout 60 $NATPROBE ice --offer --loopback -4 --local "$ice/offer.sdp" \
+	--remote "$ice/answer.sdp" --capture "$ice/a.pcapng" \
+	--keylog "$ice/keys.txt" --events "$ice/a.jsonl" --format json \
+	-o "$ice/a.json" 2>"$ice/a.err"; rc=$?
+wait $ans
+if [ $rc != 0 ]; then
+	bad "ice --capture: exit $rc"; cat "$ice/a.err" "$ice/b.err"
+elif ! grep -q "privileges dropped, running as nobody" "$ice/a.err"; then
+	bad "ice --capture: no drop to nobody"; cat "$ice/a.err"
+elif out=$(tids "$ice/a.jsonl" "$ice/a.pcapng"); then
+	ok "ice --capture, the ICE checks: $out"
+else
+	bad "ice --capture, the ICE checks: $out"
+fi
+hs=$(tshark -r "$ice/a.pcapng" -Y dtls.handshake.type -T fields \
+	-e dtls.handshake.type 2>/dev/null | tr ',' '\n' | sort -un | tr '\n' ' ')
+dec=$(tshark -r "$ice/a.pcapng" -o "tls.keylog_file:$ice/keys.txt" \
+	-Y dtls.app_data -x 2>/dev/null | grep -c "Decrypted DTLS")
+missing=
+for t in 1:ClientHello 2:ServerHello 16:ClientKeyExchange; do
+	case " $hs " in *" ${t%%:*} "*) ;; *) missing="$missing ${t#*:}" ;; esac
+done
+if [ -n "$missing" ]; then
+	bad "ice --capture: the DTLS handshake is not in the file (types: $hs; missing:$missing)"
+elif [ "${dec:-0}" -gt 0 ]; then
+	ok "ice --capture: tshark sees the DTLS handshake (types $hs) and, with --keylog, decrypts $dec records"
+else
+	bad "ice --capture: tshark decrypts no DTLS record with the keylog"
+fi
+if $NATPROBE analyze --format json "$ice/a.pcapng" >"$ice/an.json" 2>"$ice/an.err" ||
+   [ $? = 1 ]; then
+	counts=$($PY -c "import json,sys
+c=json.load(open(sys.argv[1]))['capture']['counts']
+print(' '.join('%s=%d' % (k, c.get(k, 0)) for k in ('stun','dtls','rtp','rtcp')))
+sys.exit(0 if all(c.get(k, 0) > 0 for k in ('stun','dtls','rtp')) else 1)" "$ice/an.json") &&
+		ok "ice --capture: natprobe analyze finds $counts" ||
+		bad "ice --capture: natprobe analyze: $counts"
+else
+	bad "ice --capture: natprobe analyze failed"; cat "$ice/an.err"
+fi
+# The answer's directory is root's alone: nobody could not write it.
+priv=$(mktemp -d); chmod 700 "$priv"
+$NATPROBE ice --offer --loopback -4 --local "$priv/offer.sdp" \
+	--remote "$priv/answer.sdp" --capture "$ice/c.pcapng" \
+	--events "$ice/c.jsonl" >/dev/null 2>"$ice/c.err"; rc=$?
+if [ $rc = 2 ] && grep -q "cannot write in $priv" "$ice/c.err" &&
+   [ ! -e "$ice/c.pcapng" ] && [ ! -e "$priv/offer.sdp" ]; then
+	ok "ice --capture with --local where nobody cannot write: exit 2 before starting, $(cat "$ice/c.err")"
+else
+	bad "ice --capture, unwritable --local: exit $rc (want 2, nothing written)"
+	cat "$ice/c.err"; ls "$ice" "$priv"
+fi
+rm -rf "$ice" "$priv"
 
 # --- nat in the lab ------------------------------------------------------------
 lab_ok=1

@@ -5,6 +5,9 @@
 # data channel with serve; --require over all of it; one JSON report that
 # validates against the schema; and `natprobe report` replays its log to
 # the same verdicts. With no server named: exit 2, nothing contacted.
+# The run records its packets (--capture): tshark finds the STUN, the
+# WHIP POST and the DTLS handshake in the file, natprobe analyze the TURN
+# allocation, DTLS and RTP.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -35,7 +38,8 @@ done
 $LAB exec client timeout 60 "$NATPROBE" --stun stun:203.0.113.10 \
 	--turn turn:203.0.113.10 --user natprobe --password natprobe \
 	--whip http://203.0.113.10:8080/whip --require udp,eim,srflx,relay,pair,dtls,srtp,data \
-	--format json -o "$tmp/diag.json" --events "$tmp/diag.ev" 2>"$tmp/diag.err"
+	--format json -o "$tmp/diag.json" --events "$tmp/diag.ev" \
+	--capture "$tmp/diag.pcapng" 2>"$tmp/diag.err"
 rc=$?
 if [ $rc = 0 ]; then ok "full diagnosis: every required check passed (exit 0)"
 else bad "full diagnosis exit $rc"; cat "$tmp/diag.err"; fi
@@ -56,6 +60,24 @@ assert j["call_quality"]["grade"] == "good"
 PY
 then ok "one report: NAT (EIM), ICE selected, DTLS, SRTP authenticated, data channel echoed, matrix, call quality good"
 else bad "the report's content"; fi
+if ! grep -Eq "captured [1-9][0-9]* packets" "$tmp/diag.err"; then
+	bad "--capture: no 'captured N packets' line"; cat "$tmp/diag.err"
+else
+	stun=$(tshark -r "$tmp/diag.pcapng" -Y 'stun.type == 0x0001 && ip.dst == 203.0.113.10' 2>/dev/null | wc -l)
+	post=$(tshark -r "$tmp/diag.pcapng" -Y 'http.request.method == "POST"' 2>/dev/null | wc -l)
+	hs=$(tshark -r "$tmp/diag.pcapng" -Y 'dtls.handshake.type == 1' 2>/dev/null | wc -l)
+	"$NATPROBE" analyze --format json "$tmp/diag.pcapng" >"$tmp/an.json" 2>"$tmp/an.err"
+	an=$($PY -c "import json,sys
+c=json.load(open(sys.argv[1]))['capture']
+print('allocations=%d dtls=%d rtp=%d' % (c['turn']['allocations'], c['counts']['dtls'], c['counts']['rtp']))
+sys.exit(0 if c['turn']['allocations'] > 0 and c['counts']['dtls'] > 0 and c['counts']['rtp'] > 0 else 1)" "$tmp/an.json")
+	if [ $? = 0 ] && [ "$stun" -gt 0 ] && [ "$post" -gt 0 ] && [ "$hs" -gt 0 ]; then
+		ok "--capture: tshark sees $stun Binding requests to the server, $post WHIP POST, $hs ClientHello; natprobe analyze: $an"
+	else
+		bad "--capture: tshark: $stun Binding requests, $post POST, $hs ClientHello; analyze: $an"
+		cat "$tmp/an.err"
+	fi
+fi
 "$NATPROBE" report --events "$tmp/diag.ev" --require udp,pair,dtls,srtp --format json -o "$tmp/replay.json"
 rc=$?
 if [ $rc = 0 ] && $PY -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a["ice"]["selected"]==b["ice"]["selected"] and a["dtls"]==b["dtls"] else 1)' "$tmp/diag.json" "$tmp/replay.json"; then
