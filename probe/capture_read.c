@@ -10,6 +10,7 @@
  * if_tsresol, Enhanced/Simple/obsolete Packet Blocks carry packets.
  */
 #include "capture_read.h"
+#include "map_guard.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -208,6 +209,7 @@ int capture_open(struct capture_file *cf, const char *path, char *detail,
 	err = capture_open_mem(cf, buf, len, detail, dlen);
 	if (err == 0) {
 		cf->owned = buf;
+		cf->guard = map_guard_add(buf, len);
 		buf = NULL;
 		populate(cf, 0);
 		populate(cf, 1);
@@ -223,6 +225,8 @@ void capture_close(struct capture_file *cf)
 {
 	if (!cf)
 		return;
+	map_guard_del(cf->guard);
+	cf->guard = 0;
 	if (cf->owned)
 		munmap(cf->owned, (size_t)(cf->rd.end - cf->base));
 	cf->owned = NULL;
@@ -460,6 +464,17 @@ int capture_next(struct capture_file *cf, struct capture_pkt *pkt,
 	memset(pkt, 0, sizeof(*pkt));
 	rc = cf->pcapng ? next_pcapng(cf, pkt, detail, dlen) :
 	     next_pcap(cf, pkt, detail, dlen);
+	/* The file shrank under us: what was read past its new end is zeros,
+	 * not the capture; stop before this record. */
+	if (map_guard_hit(cf->guard)) {
+		snprintf(detail, dlen, "the file shrank while being read (another "
+			 "process truncated or rewrote it): stopped at offset %zu, "
+			 "after %llu records", off(cf, before),
+			 (unsigned long long)cf->records);
+		memset(pkt, 0, sizeof(*pkt));
+		cf->rd.p = cf->rd.end;
+		return NP_ETRUNCATED;
+	}
 	if (rc == 1)
 		cf->records++;
 	/* The hardware prefetcher stops at page boundaries: ask for the

@@ -65,6 +65,7 @@ struct capture_file {
 	size_t nifaces;
 	const uint8_t *base;    /* start of the file, for offsets in messages */
 	uint64_t records;       /* packets returned so far */
+	int guard;              /* map_guard handle of owned, 0 when none */
 };
 
 /* Names a link type ("EN10MB", "LINUX_SLL2", "linktype 147"). */
