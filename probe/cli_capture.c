@@ -230,7 +230,7 @@ int cli_capture_begin_ice(struct cli_common *c, struct np_ctx *ctx,
 int cli_capture_end(struct cli_common *c, struct obs_log *log)
 {
 	uint64_t count = 0, dropped = 0;
-	char why[256] = "", extra[96] = "";
+	char why[256] = "", extra[128] = "";
 	int err;
 
 	if (!c->capture_live)
@@ -247,7 +247,7 @@ int cli_capture_end(struct cli_common *c, struct obs_log *log)
 	 * say so rather than let it pass for the whole run. */
 	if (dropped)
 		snprintf(extra, sizeof(extra),
-			 " (%" PRIu64 " more dropped by the kernel: capture buffer full)",
+			 " (the kernel dropped %" PRIu64 " IP packets with its capture buffer full; the file may lack some of this run's)",
 			 dropped);
 	fprintf(stderr, "natprobe: captured %" PRIu64 " packets to %s%s\n", count,
 		c->capture, extra);
