@@ -167,11 +167,12 @@ static void print_whip(const struct serve_whip *w)
 
 	fprintf(stderr,
 		"  whip: connections %llu (rejected %llu, idle %llu), requests %llu, "
-		"created %llu, deleted %llu, refused %llu (413 %llu, 503 %llu), "
+		"created %llu, trickled %llu, deleted %llu, refused %llu (413 %llu, 503 %llu), "
 		"pairs selected %llu, sessions freed %llu\n",
 		(unsigned long long)c->conns, (unsigned long long)c->conns_rejected,
 		(unsigned long long)c->idle_closed, (unsigned long long)c->requests,
-		(unsigned long long)c->created, (unsigned long long)c->deleted,
+		(unsigned long long)c->created, (unsigned long long)c->trickled,
+		(unsigned long long)c->deleted,
 		(unsigned long long)c->refused, (unsigned long long)c->too_large,
 		(unsigned long long)c->busy, (unsigned long long)c->selected,
 		(unsigned long long)c->freed);

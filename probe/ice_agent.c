@@ -316,19 +316,12 @@ void ice_agent_local_media(const struct ice_agent *a, struct sdp_media *m)
 	m->end_of_candidates = ice_agent_gathering_done(a);
 }
 
-int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
+/* Adds m's candidates (rejected ones recorded with the reason), takes
+ * its end-of-candidates, and (re)starts the checks. */
+static void add_remote(struct ice_agent *a, const struct sdp_media *m)
 {
 	char line[OBS_TEXT];
 
-	if (!m->ufrag[0] || !m->pwd[0]) {
-		ice_note(a, "ice.remote", "remote description has no ice-ufrag/ice-pwd");
-		return NP_EINVAL;
-	}
-	snprintf(a->rufrag, sizeof(a->rufrag), "%s", m->ufrag);
-	snprintf(a->rpwd, sizeof(a->rpwd), "%s", m->pwd);
-	a->rkey_len = (size_t)stun_key_short(a->rpwd, a->rkey, sizeof(a->rkey));
-	ice_note(a, "ice.remote", "ufrag %s, %zu candidate(s)%s", a->rufrag,
-		 m->ncands, m->end_of_candidates ? ", end-of-candidates" : "");
 	for (size_t i = 0; i < m->ncands; i++) {
 		enum ice_reject why = ICE_REJECT_OK;
 		int err;
@@ -359,14 +352,46 @@ int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
 				   &m->cands[i].addr, line);
 		}
 	}
-	a->remote_eoc = m->end_of_candidates;
-	if (m->end_of_candidates && a->nmdns == 0)
-		ice_cl_end_of_candidates(a->cl);
+	if (m->end_of_candidates && !a->remote_eoc) {
+		a->remote_eoc = 1;
+		if (a->nmdns == 0)
+			ice_cl_end_of_candidates(a->cl);
+	}
+	/* Trickled candidates join a running list as Frozen pairs, which
+	 * the scheduler takes up when nothing is Waiting (ice_checklist.c). */
+	if (!a->remote_set)
+		ice_cl_start(a->cl, ice_now(a));
 	a->remote_set = 1;
-	ice_cl_start(a->cl, ice_now(a));
 	if (a->state == ICE_AGENT_GATHERING && ice_agent_gathering_done(a))
 		ice_set_state(a, ICE_AGENT_CHECKING);
 	ice_service(a);
+}
+
+int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m)
+{
+	if (!m->ufrag[0] || !m->pwd[0]) {
+		ice_note(a, "ice.remote", "remote description has no ice-ufrag/ice-pwd");
+		return NP_EINVAL;
+	}
+	snprintf(a->rufrag, sizeof(a->rufrag), "%s", m->ufrag);
+	snprintf(a->rpwd, sizeof(a->rpwd), "%s", m->pwd);
+	a->rkey_len = (size_t)stun_key_short(a->rpwd, a->rkey, sizeof(a->rkey));
+	ice_note(a, "ice.remote", "ufrag %s, %zu candidate(s)%s", a->rufrag,
+		 m->ncands, m->end_of_candidates ? ", end-of-candidates" : "");
+	add_remote(a, m);
+	return 0;
+}
+
+int ice_agent_add_remote(struct ice_agent *a, const struct sdp_media *m)
+{
+	if (!a->remote_set)
+		return NP_EINVAL;
+	/* RFC 8838 §8 / RFC 8840: new credentials mean an ICE restart. */
+	if (strcmp(m->ufrag, a->rufrag) || strcmp(m->pwd, a->rpwd))
+		return NP_ENOTFOUND;
+	ice_note(a, "ice.remote", "trickled: %zu candidate(s)%s", m->ncands,
+		 m->end_of_candidates ? ", end-of-candidates" : "");
+	add_remote(a, m);
 	return 0;
 }
 

@@ -90,6 +90,11 @@ void ice_agent_local_media(const struct ice_agent *a, struct sdp_media *m);
  * recorded with the reason) and starts checks. NP_EINVAL when the media
  * has no credentials. */
 int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m);
+/* Trickle ICE (RFC 8838): more candidates of the same remote session
+ * (and perhaps its end-of-candidates), e.g. from a WHIP PATCH. NP_EINVAL
+ * before ice_agent_set_remote; NP_ENOTFOUND when m's ice-ufrag/ice-pwd
+ * are not the session's (an ICE restart, which natprobe does not do). */
+int ice_agent_add_remote(struct ice_agent *a, const struct sdp_media *m);
 
 enum ice_agent_state ice_agent_state(const struct ice_agent *a);
 const char *ice_agent_state_name(enum ice_agent_state s);

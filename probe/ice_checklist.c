@@ -192,6 +192,13 @@ int ice_cl_add_remote(struct ice_checklist *cl, const struct ice_cand *c,
 						pair_prio(cl, cl->pairs[k].local, i);
 			return 0;
 		}
+	/* The same candidate signalled twice (trickled again, or in the
+	 * description and a trickle) is one candidate (RFC 8838 §11). */
+	for (size_t i = 0; i < cl->nremote; i++)
+		if (cl->remote[i].transport == c->transport &&
+		    cl->remote[i].tcptype == c->tcptype &&
+		    np_addr_equal(&cl->remote[i].addr, &c->addr))
+			return 0;
 	if (cl->nremote == ICE_CL_MAX_REMOTE)
 		return NP_EFULL;
 	cl->remote[cl->nremote++] = *c;

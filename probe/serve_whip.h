@@ -62,6 +62,7 @@ struct serve_whip_counters {
 	uint64_t requests;           /* complete requests parsed */
 	uint64_t created;            /* 201 */
 	uint64_t deleted;            /* 200 for DELETE */
+	uint64_t trickled;           /* 204 for a trickle ICE PATCH */
 	uint64_t refused;            /* any 4xx/5xx sent */
 	uint64_t too_large;          /* of which 413 */
 	uint64_t busy;               /* of which 503 */

@@ -89,6 +89,10 @@ int whip_sess_new(struct serve_whip *w, struct whip_conn *c,
 int whip_sess_answer(void *arg, const char *id, const char *offer,
 		     size_t len, char *answer, size_t cap, size_t *alen,
 		     char *why, size_t wlen);
+/* whip_trickle_fn (arg: the serve_whip): a PATCH's candidates to the
+ * session's agent. */
+int whip_sess_trickle(void *arg, const char *id, const char *frag,
+		      size_t len, char *why, size_t wlen);
 /* Ends the session (reason for the log); the free follows on its timer. */
 void whip_sess_end(struct whip_sess *s, const char *reason);
 struct whip_sess *whip_sess_find(struct serve_whip *w, const char *id);

@@ -167,6 +167,8 @@ int serve_whip_new(struct serve_whip **out, struct np_loop *loop,
 		free(w);
 		return rc;
 	}
+	w->ep.trickle = whip_sess_trickle;
+	w->ep.trickle_arg = w;
 	rc = sdp_new(&w->scratch);
 	if (rc == 0)
 		rc = listen_on(w, detail, dlen);

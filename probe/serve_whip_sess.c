@@ -7,7 +7,8 @@
  * The agent gathers and checks at once (the offer's candidates are known
  * before the answer goes out); the answer waits for gathering to end or
  * for gather_us, whichever comes first, and is always complete
- * (a=end-of-candidates: no trickle, RFC 9725 §4.3.1 is optional). Its one
+ * (a=end-of-candidates). The client may trickle its own candidates
+ * after the 201 (PATCH, RFC 9725 §4.3.1): whip_sess_trickle. Its one
  * m-line mirrors the offer's first m-line (kind, proto, format, mid), as
  * a JSEP answer does (RFC 8829 §5.3.1). After the 201 the agent answers
  * checks and keeps consent (RFC 7675) until the session ends: DELETE,
@@ -279,6 +280,44 @@ int whip_sess_answer(void *arg, const char *id, const char *offer,
 	whip_logf(w, s, "201 Created %.1f ms after the POST: session %s/%s, answer with %zu candidate(s)%s",
 		  ms(s->t_post, now), w->ep.path, id, m->ncands,
 		  ice_agent_gathering_done(s->agent) ? "" : " (gathering cut short)");
+	return 0;
+}
+
+int whip_sess_trickle(void *arg, const char *id, const char *frag,
+		      size_t len, char *why, size_t wlen)
+{
+	struct serve_whip *w = arg;
+	struct whip_sess *s = whip_sess_find(w, id);
+	struct sdp *f = w->scratch;
+	struct sdp_error e;
+	size_t mi = 0;
+	int rc;
+
+	if (!s || s->state != WS_LIVE || !s->agent) {
+		snprintf(why, wlen, "the session is ending");
+		return NP_EINVAL;
+	}
+	/* RFC 8840 §9.2: the fragment carries ice-ufrag/ice-pwd and the
+	 * candidate lines; the bare form of sdp_parse reads exactly that. */
+	if (sdp_parse(frag, len, f, &e) < 0) {
+		snprintf(why, wlen, "malformed trickle ICE fragment: line %u: %s",
+			 e.line, e.text);
+		return NP_EINVAL;
+	}
+	while (mi + 1 < f->nmedia && !f->media[mi].ufrag[0])
+		mi++;
+	rc = ice_agent_add_remote(s->agent, &f->media[mi]);
+	if (rc == NP_ENOTFOUND) {
+		whip_logf(w, s, "PATCH with other ice-ufrag/ice-pwd (an ICE restart): refused");
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(why, wlen, "the session has no remote description yet");
+		return NP_EINVAL;
+	}
+	w->c.trickled++;
+	whip_logf(w, s, "trickle ICE: %zu candidate(s)%s", f->media[mi].ncands,
+		  f->media[mi].end_of_candidates ? ", end-of-candidates" : "");
 	return 0;
 }
 

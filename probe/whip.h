@@ -72,18 +72,34 @@ typedef int (*whip_answer_fn)(void *arg, const char *id, const char *offer,
 			      size_t len, char *answer, size_t cap,
 			      size_t *alen, char *why, size_t wlen);
 
+/*
+ * Trickle ICE (RFC 9725 §4.3.1, RFC 8840): the candidates a client
+ * PATCHes to session id, as an application/trickle-ice-sdpfrag body
+ * (frag, len bytes, not NUL-terminated). Returns 0 (taken: 204),
+ * NP_ENOTFOUND when the fragment's ice-ufrag/ice-pwd are not the
+ * session's (an ICE restart: 422), or another negative code with a
+ * sentence in why (400).
+ */
+typedef int (*whip_trickle_fn)(void *arg, const char *id, const char *frag,
+			       size_t len, char *why, size_t wlen);
+
 /* The endpoint's state: its path and live sessions. Ids come from a
- * seeded generator (pass a random seed; tests pass a fixed one). */
+ * seeded generator (pass a random seed; tests pass a fixed one). With
+ * trickle set the sessions take PATCH, and the 201 carries the ICE
+ * session's entity-tag (ETag: "<id>"). */
 struct whip_endpoint {
 	char path[256];
 	uint64_t rng;
 	size_t nsessions;
 	char ids[WHIP_MAX_SESSIONS][WHIP_ID_LEN + 1];
+	whip_trickle_fn trickle;
+	void *trickle_arg;
 };
 
 /* What whip_handle did, for the caller to act on (start or tear down an
  * ICE agent). */
-enum whip_event_kind { WHIP_EV_NONE, WHIP_EV_CREATED, WHIP_EV_DELETED };
+enum whip_event_kind { WHIP_EV_NONE, WHIP_EV_CREATED, WHIP_EV_DELETED,
+		       WHIP_EV_TRICKLED };
 struct whip_event {
 	enum whip_event_kind kind;
 	char id[WHIP_ID_LEN + 1];
@@ -100,6 +116,11 @@ int whip_endpoint_init(struct whip_endpoint *ep, const char *path,
  *   POST path, other type -> 415; empty offer or fn refused -> 400 with
  *        the reason as text/plain; WHIP_MAX_SESSIONS live -> 503
  *   DELETE path/<id> of a live session -> 200 (event DELETED)
+ *   PATCH path/<id>, with ep->trickle: Content-Type must be
+ *        application/trickle-ice-sdpfrag (else 415); If-Match "*" -> 422
+ *        (no ICE restarts), another tag than the session's -> 412, none
+ *        -> accepted; the callback's verdict -> 204 (event TRICKLED),
+ *        422 or 400
  *   other methods on a known resource -> 405 with Allow
  *   any other target -> 404
  * Returns 0 (the response is in out, *outlen bytes, ev filled) or

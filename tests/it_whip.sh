@@ -6,6 +6,12 @@
 # writes the answer file from the 201, so the ICE agents never see HTTP.
 #   1. libnice (tests/peers/nice_peer.c) offers: a pair is selected on both
 #      sides, DELETE gives 200 and serve's log shows the session freed.
+#   1b. libnice's offer without its candidates, which follow in a trickle
+#      ICE PATCH (RFC 9725 §4.3.1, application/trickle-ice-sdpfrag, If-Match
+#      the 201's ETag) before libnice sees the answer: 204, serve takes
+#      them (its selected pair's remote is the signalled srflx, not a
+#      peer-reflexive guess); a stale If-Match is 412, other credentials
+#      (an ICE restart) 422.
 #   2. `natprobe ice --offer` offers: the same, natprobe against natprobe;
 #      and, when natprobe ice has --whip, with its own WHIP client.
 #   3. Bad input through the real listener: no body (400), not SDP (415),
@@ -141,6 +147,60 @@ EOF
 			tail -n 8 "$d/A.log" | sed 's/^/     | /'
 		fi
 		session "$d" "libnice" $sn
+	else
+		bad "libnice wrote no offer"; tail -n 5 "$d/A.log"
+	fi
+fi
+
+# ---- 1b. libnice's candidates trickled in a PATCH ------------------------------
+if [ -n "$NICE" ]; then
+	d=$tmp/nicet; mkdir "$d"; sn=$((sn + 1))
+	timeout 60 "$NATLAB" exec client "$NICE" --offer --local "$d/full" --remote "$d/answer" \
+		--stun $SRV:3478 --timeout 20 --hold 2 >"$d/A.json" 2>"$d/A.log" &
+	np=$!; pids="$pids $np"
+	if wait_for "$d/full"; then
+		# The offer without candidates; the fragment: credentials, the
+		# first m-line and its mid, the candidates, end-of-candidates.
+		grep -v -e '^a=candidate' -e '^a=end-of-candidates' "$d/full" >"$d/offer"
+		{ grep -m1 -e '^a=ice-ufrag' "$d/full"; grep -m1 -e '^a=ice-pwd' "$d/full"
+		  grep -m1 -e '^m=' "$d/full"; grep -m1 -e '^a=mid' "$d/full"
+		  grep -e '^a=candidate' "$d/full"; printf 'a=end-of-candidates\r\n'; } >"$d/frag"
+		nc=$(grep -c '^a=candidate' "$d/frag")
+		client curl -s -D "$d/hdr" -o "$d/answer.tmp" -w '%{http_code} %{time_total}' \
+			-H 'Content-Type: application/sdp' --data-binary @"$d/offer" $URL >"$d/post"
+		loc=$(sed -n 's/^[Ll]ocation: *//p' "$d/hdr" | tr -d '\r')
+		etag=$(sed -n 's/^[Ee][Tt]ag: *//p' "$d/hdr" | tr -d '\r')
+		pc=$(client curl -s -o "$d/patch.out" -w '%{http_code}' -X PATCH \
+			-H 'Content-Type: application/trickle-ice-sdpfrag' -H "If-Match: $etag" \
+			--data-binary @"$d/frag" "http://$SRV:8080$loc")
+		# Only now does libnice see the answer and start its checks.
+		mv "$d/answer.tmp" "$d/answer"
+		if [ "$pc" = 204 ] && [ -n "$etag" ] &&
+		   grep -q "whip#$sn: trickle ICE: $nc candidate(s), end-of-candidates" "$SLOG"; then
+			ok "trickle: PATCH of $nc candidate(s) with If-Match $etag -> 204, serve's log: trickle ICE: $nc candidate(s), end-of-candidates"
+		else
+			bad "trickle: PATCH -> $pc (ETag '$etag'): $(cat "$d/patch.out")"
+			grep "whip#$sn:" "$SLOG" | tail -n 5 | sed 's/^/     | /'
+		fi
+		st=$(client curl -s -o /dev/null -w '%{http_code}' -X PATCH \
+			-H 'Content-Type: application/trickle-ice-sdpfrag' -H 'If-Match: "0000000000000000"' \
+			--data-binary @"$d/frag" "http://$SRV:8080$loc")
+		sed -e 's/^a=ice-ufrag:.*/a=ice-ufrag:restart1/' "$d/frag" >"$d/frag2"
+		rs=$(client curl -s -o /dev/null -w '%{http_code}' -X PATCH \
+			-H 'Content-Type: application/trickle-ice-sdpfrag' -H "If-Match: $etag" \
+			--data-binary @"$d/frag2" "http://$SRV:8080$loc")
+		[ "$st" = 412 ] && [ "$rs" = 422 ] &&
+			ok "trickle: a stale If-Match -> 412, other credentials (an ICE restart) -> 422" ||
+			bad "trickle: stale If-Match -> $st (want 412), restart -> $rs (want 422)"
+		wait $np
+		rsel=$(sed -n "s/.*whip#$sn: pair selected .*remote \([a-z]*\) .*/\1/p" "$SLOG")
+		if [ "$rsel" = srflx ]; then
+			ok "trickle: serve's selected pair's remote is libnice's trickled srflx candidate"
+		else
+			bad "trickle: serve's selected remote is '${rsel:-nothing}' (want srflx, as trickled)"
+			grep "whip#$sn:" "$SLOG" | tail -n 8 | sed 's/^/     | /'
+		fi
+		session "$d" "libnice trickling" $sn
 	else
 		bad "libnice wrote no offer"; tail -n 5 "$d/A.log"
 	fi

@@ -506,12 +506,143 @@ static void test_client_connection_refused_is_errno(void **state)
 				   sizeof(loc), why, sizeof(why)), NP_EINVAL);
 }
 
+/* The trickle callback: records the fragment; "restart" in it stands for
+ * other credentials, "bad" for a fragment that does not parse. */
+struct trickled {
+	int calls;
+	char id[WHIP_ID_LEN + 1];
+	char frag[256];
+};
+
+static int trickle_fn(void *arg, const char *id, const char *frag,
+		      size_t len, char *why, size_t wlen)
+{
+	struct trickled *t = arg;
+
+	t->calls++;
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->frag, sizeof(t->frag), "%.*s", (int)len, frag);
+	if (strstr(t->frag, "restart"))
+		return NP_ENOTFOUND;
+	if (strstr(t->frag, "bad")) {
+		snprintf(why, wlen, "malformed trickle ICE fragment: line 1");
+		return NP_EINVAL;
+	}
+	return 0;
+}
+
+/* A PATCH with optional If-Match, through whip_handle; the status. */
+static int patch(struct whip_endpoint *ep, const char *target,
+		 const char *ctype, const char *if_match, const char *body,
+		 struct http_response *r, struct whip_event *ev)
+{
+	char raw[2048], out[4096], why[200] = "";
+	struct http_request req;
+	size_t n;
+	int len;
+
+	len = snprintf(raw, sizeof(raw),
+		       "PATCH %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		       "Content-Type: %s\r\n%s%s%sContent-Length: %zu\r\n\r\n%s",
+		       target, ctype, if_match ? "If-Match: " : "",
+		       if_match ? if_match : "", if_match ? "\r\n" : "",
+		       strlen(body), body);
+	assert_true(len > 0 && (size_t)len < sizeof(raw));
+	if (http_parse_request(raw, (size_t)len, &req, why, sizeof(why)))
+		fail_msg("request does not parse: %s", why);
+	assert_int_equal(whip_handle(ep, &req, answer_fn, NULL, out,
+				     sizeof(out), &n, ev), 0);
+	if (http_parse_response(out, n, 0, r, why, sizeof(why)))
+		fail_msg("handler wrote an unparsable response: %s", why);
+	return r->status;
+}
+
+static void test_patch_trickles_candidates_to_the_session(void **state)
+{
+	static const char frag[] =
+		"a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n"
+		"a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n"
+		"a=end-of-candidates\r\n";
+	static const char ct[] = "application/trickle-ice-sdpfrag";
+	struct trickled t = { 0 };
+	struct whip_endpoint ep;
+	struct http_response r;
+	struct whip_event ev;
+	char out[4096], loc[64], etag[32];
+
+	assert_int_equal(whip_endpoint_init(&ep, "/whip", 3), 0);
+	ep.trickle = trickle_fn;
+	ep.trickle_arg = &t;
+	handle(&ep, "POST", "/whip", "application/sdp", offer, out,
+	       sizeof(out), &r, &ev, NULL);
+	assert_int_equal(r.status, 201);
+	/* The 201 names the ICE session's entity-tag. */
+	snprintf(etag, sizeof(etag), "\"%s\"", ev.id);
+	assert_string_equal(r.f.etag, etag);
+	snprintf(loc, sizeof(loc), "/whip/%s", ev.id);
+
+	assert_int_equal(patch(&ep, loc, ct, etag, frag, &r, &ev), 204);
+	assert_int_equal(ev.kind, WHIP_EV_TRICKLED);
+	assert_string_equal(ev.id, loc + 6);
+	assert_int_equal(r.f.body_len, 0);
+	assert_int_equal(t.calls, 1);
+	assert_string_equal(t.id, loc + 6);
+	assert_string_equal(t.frag, frag);
+	/* No If-Match: let through. */
+	assert_int_equal(patch(&ep, loc, ct, NULL, frag, &r, &ev), 204);
+	assert_int_equal(t.calls, 2);
+
+	/* Refusals, none reaching the callback. */
+	assert_int_equal(patch(&ep, loc, "application/sdp", etag, frag, &r,
+			       &ev), 415);
+	assert_int_equal(patch(&ep, loc, ct, "\"0000000000000000\"", frag, &r,
+			       &ev), 412);
+	assert_int_equal(patch(&ep, loc, ct, "*", frag, &r, &ev), 422);
+	assert_int_equal(patch(&ep, loc, ct, etag, "", &r, &ev), 400);
+	assert_int_equal(t.calls, 2);
+	/* The callback's own verdicts. */
+	assert_int_equal(patch(&ep, loc, ct, etag, "a=restart\r\n", &r, &ev),
+			 422);
+	assert_int_equal(ev.kind, WHIP_EV_NONE);
+	assert_int_equal(patch(&ep, loc, ct, etag, "a=bad\r\n", &r, &ev), 400);
+	assert_non_null(memmem(r.f.body, r.f.body_len, "line 1", 6));
+	assert_int_equal(t.calls, 4);
+	/* Another session's id, or the endpoint itself: 404 and 405. */
+	assert_int_equal(patch(&ep, "/whip/0123456789abcdef", ct, NULL, frag,
+			       &r, &ev), 404);
+	assert_int_equal(patch(&ep, "/whip", ct, NULL, frag, &r, &ev), 405);
+	/* A GET on the session names both methods it takes. */
+	handle(&ep, "GET", loc, NULL, NULL, out, sizeof(out), &r, &ev, NULL);
+	assert_int_equal(r.status, 405);
+	assert_int_equal(t.calls, 4);
+}
+
+static void test_without_trickle_patch_is_405_and_no_etag(void **state)
+{
+	struct whip_endpoint ep;
+	struct http_response r;
+	struct whip_event ev;
+	char out[4096], loc[64];
+
+	assert_int_equal(whip_endpoint_init(&ep, "/whip", 3), 0);
+	handle(&ep, "POST", "/whip", "application/sdp", offer, out,
+	       sizeof(out), &r, &ev, NULL);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.f.etag, "");
+	snprintf(loc, sizeof(loc), "/whip/%s", ev.id);
+	assert_int_equal(patch(&ep, loc, "application/trickle-ice-sdpfrag",
+			       NULL, "a=x\r\n", &r, &ev), 405);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handle_post_creates_and_delete_ends_a_session),
 		cmocka_unit_test(test_handle_refusals_have_the_right_status),
 		cmocka_unit_test(test_handle_caps_sessions_and_output),
+		cmocka_unit_test(test_patch_trickles_candidates_to_the_session),
+		cmocka_unit_test(test_without_trickle_patch_is_405_and_no_etag),
 		cmocka_unit_test(test_url_parse),
 		cmocka_unit_test(test_client_post_then_delete_against_handler),
 		cmocka_unit_test(test_client_names_status_and_reason_of_a_refusal),
