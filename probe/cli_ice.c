@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		"  --whip URL         (--offer) POST the offer to a WHIP endpoint (RFC 9725,\n"
 		"                     http://), take the answer from the 201, DELETE at the end;\n"
 		"                     then no --remote, and --local only keeps a copy\n"
+		"  --trickle          (--whip) POST at once, PATCH the candidates gathered\n"
+		"                     after it (trickle ICE, RFC 9725 4.3.1)\n"
 		"  --stun URI         a STUN server (repeat)\n"
 		"  --turn URI         a TURN server (repeat): turn:HOST[:PORT][?transport=udp|tcp],\n"
 		"                     turns:HOST[:PORT]; --user U --password P after it\n"
@@ -72,7 +74,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS, O_CAPTURE };
+	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS, O_CAPTURE, O_TRICKLE };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -105,6 +107,7 @@ int cli_ice(int argc, char **argv)
 		{ "events", required_argument, NULL, O_EVENTS },
 		{ "whip", required_argument, NULL, O_WHIP },
 		{ "capture", required_argument, NULL, O_CAPTURE },
+		{ "trickle", no_argument, NULL, O_TRICKLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -128,7 +131,7 @@ int cli_ice(int argc, char **argv)
 	struct obs_log log;
 	struct np_ctx ctx;
 	double timeout_s = 30, hold_s = 0;
-	int opt, role = -1, rc = EXIT_PASS, crc = 0, err;
+	int opt, role = -1, rc = EXIT_PASS, crc = 0, trickle = 0, err;
 	char why[256];
 
 	memset(&so, 0, sizeof(so));
@@ -236,6 +239,7 @@ int cli_ice(int argc, char **argv)
 		case 'o': c.output = optarg; break;
 		case O_EVENTS: c.events = optarg; break;
 		case O_CAPTURE: c.capture = optarg; break;
+		case O_TRICKLE: trickle = 1; break;
 		case O_DASH: c.dashboard = CLI_DASH_ON; break;
 		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
 		case 'h': usage(stdout); return EXIT_PASS;
@@ -253,6 +257,10 @@ int cli_ice(int argc, char **argv)
 			cli_error("ice: --whip %s", why);
 			return EXIT_USAGE;
 		}
+	}
+	if (trickle && !whip_url) {
+		cli_error("ice: --trickle sends candidates in WHIP PATCHes: use it with --whip (a signaling file is written once)");
+		return EXIT_USAGE;
 	}
 	if (role < 0 || optind < argc ||
 	    (!whip_url && (!local_path || !remote_path))) {
@@ -315,6 +323,7 @@ int cli_ice(int argc, char **argv)
 	so.local_path = local_path;
 	so.remote_path = remote_path;
 	so.whip_url = whip_url;
+	so.trickle = trickle;
 	so.cfg = &cfg;
 	wcfg.keylog = keylog_f;
 	so.wcfg = &wcfg;

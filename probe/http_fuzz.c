@@ -9,7 +9,7 @@
  * method, target, status, typed fields and body. A refusal must carry a
  * reason. A parsed request also goes to the WHIP endpoint (whip_endpoint.c)
  * with one live session (id 910a2dec89025cc1 from seed 1, see
- * fixtures/http/whip_*.req): its response must parse, with a status the
+ * fixtures/http/valid_whip_*.req): its response must parse, with a status the
  * handler documents, and a PATCH's fragment goes through sdp_parse. No
  * randomness.
  */

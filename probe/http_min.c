@@ -407,8 +407,10 @@ const char *http_reason(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";

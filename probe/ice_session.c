@@ -25,6 +25,7 @@
 #define LINGER_QUIET_US 200000 /* after selection: the peer quiet this long */
 #define LINGER_MAX_US 1500000  /* ... or this long at most */
 #define WHIP_TIMEOUT_MS 10000  /* POST and DELETE, each */
+#define PATCH_TIMEOUT_MS 2000  /* a trickle PATCH blocks the loop: briefly */
 
 struct ice_run {
 	struct np_loop *loop;
@@ -34,6 +35,10 @@ struct ice_run {
 	const char *local_path, *remote_path;
 	const char *whip_url;        /* --whip: signaling by RFC 9725 */
 	char whip_loc[HTTP_MAX_URL]; /* the session URL, for DELETE */
+	char etag[256];              /* the ICE session's entity-tag */
+	int trickle, trickle_done;   /* --trickle; end-of-candidates sent */
+	size_t sent;                 /* our candidates the endpoint has */
+	struct sdp_media *tm;        /* scratch: our candidates now */
 	struct sig_reader *reader;
 	struct sdp *sdp;             /* ours */
 	struct sdp *rsdp;            /* theirs */
@@ -85,6 +90,16 @@ static int write_local(struct ice_run *r)
 		r->failed_remote = 1;
 		return 0;
 	}
+	/* Trickling: what is gathered so far, end-of-candidates only if
+	 * that is all (the rest follows in PATCHes). */
+	if (r->trickle) {
+		int done = ice_agent_gathering_done(r->agent);
+
+		for (size_t i = 0; i < r->sdp->nmedia; i++)
+			r->sdp->media[i].end_of_candidates = done;
+		r->sent = r->sdp->media[0].ncands;
+		r->trickle_done = done;
+	}
 	err = sdp_write(r->sdp, buf, sizeof(buf), &len);
 	if (err < 0) {
 		snprintf(r->why, sizeof(r->why), "cannot write our description: %s",
@@ -109,13 +124,16 @@ static int write_local(struct ice_run *r)
 		 * refusal is the endpoint's doing: a finding, not exit 2. */
 		if (ice_whip_offer(r->whip_url, buf, len, WHIP_TIMEOUT_MS,
 				   &answer, &alen, r->whip_loc,
-				   sizeof(r->whip_loc), r->why,
+				   sizeof(r->whip_loc), r->etag,
+				   sizeof(r->etag), r->why,
 				   sizeof(r->why)) < 0) {
 			r->failed_remote = r->have_remote = 1;
 			return 0;
 		}
-		note(r->ctx, "ice.signal", "POSTed our offer (%zu bytes) to %s: 201, session %s",
-		     len, r->whip_url, r->whip_loc);
+		note(r->ctx, "ice.signal", "POSTed our offer (%zu bytes, %zu candidates%s) to %s: 201, session %s",
+		     len, r->sdp->media[0].ncands,
+		     r->trickle && !r->trickle_done ? ", the rest to be trickled" : "",
+		     r->whip_url, r->whip_loc);
 		take_remote(r, answer, alen);
 		free(answer);
 	}
@@ -153,6 +171,40 @@ static void take_remote(struct ice_run *r, const char *buf, size_t len)
 	}
 }
 
+/* --trickle: the candidates gathered since the POST go in a PATCH, the
+ * last with end-of-candidates (RFC 9725 §4.3.1, RFC 8838 §9). */
+static void trickle_more(struct ice_run *r, uint64_t now)
+{
+	struct sdp_media *m = r->tm, *first = &r->sdp->media[0];
+	int eoc = ice_agent_gathering_done(r->agent) ||
+		  ice_agent_gathering_enough(r->agent) ||
+		  now >= r->gather_deadline;
+	int err;
+
+	ice_agent_local_media(r->agent, m);
+	if (m->ncands <= r->sent && !eoc)
+		return;
+	memcpy(m->kind, first->kind, sizeof(m->kind));
+	memcpy(m->proto, first->proto, sizeof(m->proto));
+	memcpy(m->fmt, first->fmt, sizeof(m->fmt));
+	memcpy(m->mid, first->mid, sizeof(m->mid));
+	err = ice_whip_trickle(r->whip_loc, r->etag, m, r->sent, eoc,
+			       PATCH_TIMEOUT_MS, r->why2, sizeof(r->why2));
+	if (err == 0) {
+		note(r->ctx, "ice.signal", "trickled %zu candidate(s)%s to %s: 204",
+		     m->ncands - r->sent, eoc ? " and end-of-candidates" : "",
+		     r->whip_loc);
+		r->sent = m->ncands;
+		r->trickle_done = eoc;
+		return;
+	}
+	/* Checks go on with what the endpoint has (the POST's candidates
+	 * and what it learns from our checks). */
+	note(r->ctx, "ice.signal", "%s; %zu candidate(s) gathered after the POST did not reach the endpoint",
+	     r->why2, m->ncands - r->sent);
+	r->trickle_done = 1;
+}
+
 static void on_poll(struct np_loop *loop, void *arg)
 {
 	struct ice_run *r = arg;
@@ -160,7 +212,7 @@ static void on_poll(struct np_loop *loop, void *arg)
 	enum ice_agent_state st = ice_agent_state(r->agent);
 	enum webrtc_state ws;
 
-	if (!r->wrote && (ice_agent_gathering_done(r->agent) ||
+	if (!r->wrote && (r->trickle || ice_agent_gathering_done(r->agent) ||
 			  ice_agent_gathering_enough(r->agent) ||
 			  now >= r->gather_deadline) &&
 	    (r->offer || r->have_remote)) {
@@ -170,6 +222,8 @@ static void on_poll(struct np_loop *loop, void *arg)
 			return;
 		}
 	}
+	if (r->trickle && r->whip_loc[0] && !r->trickle_done)
+		trickle_more(r, now);
 	if (!r->have_remote && r->reader && (r->wrote || !r->offer)) {
 		const char *buf;
 		size_t len;
@@ -246,6 +300,8 @@ int ice_session_run(struct np_ctx *ctx, const struct ice_session_opts *o,
 	r->local_path = o->local_path;
 	r->remote_path = o->remote_path;
 	r->whip_url = o->whip_url;
+	/* Trickle is for the WHIP offerer; a file is written once. */
+	r->trickle = o->trickle && o->whip_url && o->offer;
 	cfg.controlling = o->offer;
 	err = sdp_new(&r->sdp);
 	if (err == 0)
@@ -254,6 +310,8 @@ int ice_session_run(struct np_ctx *ctx, const struct ice_session_opts *o,
 		err = sig_reader_new(r->remote_path, 0, SDP_MAX_SIZE, &r->reader);
 	if (r->whip_url)
 		r->remote_path = r->whip_url; /* names the peer in messages */
+	if (err == 0 && r->trickle && !(r->tm = calloc(1, sizeof(*r->tm))))
+		err = NP_ENOMEM;
 	if (err == 0)
 		err = ice_agent_new(ctx, &cfg, &r->agent);
 	if (err == 0) {
@@ -325,5 +383,6 @@ out:
 	sig_reader_free(r->reader);
 	sdp_free(r->sdp);
 	sdp_free(r->rsdp);
+	free(r->tm);
 	return rc;
 }

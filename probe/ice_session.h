@@ -15,6 +15,8 @@ struct ice_session_opts {
 	const char *local_path;       /* our description: a file, "-", or NULL with whip */
 	const char *remote_path;      /* the peer's: a file or "-" */
 	const char *whip_url;         /* instead of files: POST the offer here */
+	int trickle;                  /* with whip_url: POST at once, PATCH the
+				       * candidates gathered later (RFC 9725 §4.3.1) */
 	const struct ice_agent_cfg *cfg;
 	const struct webrtc_cfg *wcfg;
 	double timeout_s, hold_s;

@@ -22,6 +22,19 @@
  */
 int ice_whip_offer(const char *url, const char *offer, size_t len,
 		   uint32_t timeout_ms, char **answer, size_t *alen,
-		   char *location, size_t loclen, char *why, size_t wlen);
+		   char *location, size_t loclen, char *etag, size_t etaglen,
+		   char *why, size_t wlen);
+
+struct sdp_media;
+/*
+ * Trickle ICE (RFC 9725 §4.3.1, RFC 8840 §9): PATCHes the candidates
+ * m->cands[from..] of our first m-line (m: its ICE credentials, kind,
+ * proto, format and mid) to the session URL loc, with
+ * a=end-of-candidates when eoc. 0, or whip_patch's codes (NP_ENOTFOUND:
+ * the endpoint takes no trickle).
+ */
+int ice_whip_trickle(const char *loc, const char *etag,
+		     const struct sdp_media *m, size_t from, int eoc,
+		     uint32_t timeout_ms, char *why, size_t wlen);
 
 #endif

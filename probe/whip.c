@@ -355,6 +355,15 @@ int whip_post(const char *url, const char *offer, size_t len,
 	      uint32_t timeout_ms, char **answer, size_t *alen,
 	      char *location, size_t loclen, char *why, size_t wlen)
 {
+	return whip_post_etag(url, offer, len, timeout_ms, answer, alen,
+			      location, loclen, NULL, 0, why, wlen);
+}
+
+int whip_post_etag(const char *url, const char *offer, size_t len,
+		   uint32_t timeout_ms, char **answer, size_t *alen,
+		   char *location, size_t loclen, char *etag, size_t etaglen,
+		   char *why, size_t wlen)
+{
 	static const char *const hdrs[] = {
 		"Content-Type", "application/sdp", "Accept", "application/sdp",
 		"User-Agent", "natprobe", "Connection", "close", NULL
@@ -407,7 +416,36 @@ int whip_post(const char *url, const char *offer, size_t len,
 	memcpy(*answer, r->f.body, r->f.body_len);
 	(*answer)[r->f.body_len] = '\0';
 	*alen = r->f.body_len;
+	if (etag && etaglen)
+		snprintf(etag, etaglen, "%s", r->f.etag);
 out:
+	free(raw);
+	free(r);
+	return rc;
+}
+
+int whip_patch(const char *url, const char *etag, const char *frag,
+	       size_t len, uint32_t timeout_ms, char *why, size_t wlen)
+{
+	const char *hdrs[] = {
+		"Content-Type", "application/trickle-ice-sdpfrag",
+		"User-Agent", "natprobe", "Connection", "close",
+		etag && etag[0] ? "If-Match" : NULL, etag, NULL
+	};
+	struct http_response *r = malloc(sizeof(*r));
+	uint8_t *raw = NULL;
+	int rc;
+
+	if (!r)
+		return np_say(why, wlen, NP_ENOMEM, "out of memory");
+	rc = exchange(url, "PATCH", hdrs, frag, len, timeout_ms, &raw, r, why,
+		      wlen);
+	if (rc == 0 && (r->status == 405 || r->status == 501)) {
+		refused(url, "the trickle ICE PATCH", r, why, wlen);
+		rc = NP_ENOTFOUND;
+	} else if (rc == 0 && (r->status < 200 || r->status > 299)) {
+		rc = refused(url, "the trickle ICE PATCH", r, why, wlen);
+	}
 	free(raw);
 	free(r);
 	return rc;

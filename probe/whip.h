@@ -46,6 +46,19 @@
 int whip_post(const char *url, const char *offer, size_t len,
 	      uint32_t timeout_ms, char **answer, size_t *alen,
 	      char *location, size_t loclen, char *why, size_t wlen);
+/* The same, also copying the 201's ETag (the ICE session's entity-tag,
+ * "" when the endpoint sent none) into etag[etaglen]. */
+int whip_post_etag(const char *url, const char *offer, size_t len,
+		   uint32_t timeout_ms, char **answer, size_t *alen,
+		   char *location, size_t loclen, char *etag, size_t etaglen,
+		   char *why, size_t wlen);
+/* Trickle ICE (RFC 9725 §4.3.1): PATCHes frag[len] (an
+ * application/trickle-ice-sdpfrag) to the session URL, with If-Match etag
+ * when etag is not "". 0 on 204 (any 2xx); NP_ENOTFOUND when the endpoint
+ * does not take trickle (405, 501); NP_EINVAL naming any other status;
+ * whip_post's transport errors. */
+int whip_patch(const char *url, const char *etag, const char *frag,
+	       size_t len, uint32_t timeout_ms, char *why, size_t wlen);
 /* DELETE on the session URL (the location from whip_post). Any 2xx is
  * success; other statuses are NP_EINVAL naming the status. */
 int whip_delete(const char *url, uint32_t timeout_ms, char *why,

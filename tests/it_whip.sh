@@ -13,7 +13,9 @@
 #      peer-reflexive guess); a stale If-Match is 412, other credentials
 #      (an ICE restart) 422.
 #   2. `natprobe ice --offer` offers: the same, natprobe against natprobe;
-#      and, when natprobe ice has --whip, with its own WHIP client.
+#      and, when natprobe ice has --whip, with its own WHIP client, also
+#      trickling (--trickle: the POST goes out at once, the candidates
+#      gathered after it follow in a PATCH that serve takes).
 #   3. Bad input through the real listener: no body (400), not SDP (415),
 #      malformed SDP (400 quoting sdp_parse), a body over the cap (413),
 #      a slowloris connection (closed by the idle timeout), and more
@@ -256,6 +258,36 @@ if timeout 10 "$NATPROBE" ice --help 2>&1 | grep -q -- '--whip'; then
 	fi
 else
 	echo "SKIP natprobe ice has no --whip yet: its own WHIP client is not run"
+fi
+
+# ---- 2c. natprobe ice --whip --trickle: POST at once, PATCH the rest ------------
+d=$tmp/npt; mkdir "$d"; sn=$((sn + 1))
+timeout 60 "$NATLAB" exec client "$NATPROBE" ice --offer --whip $URL --trickle \
+	--stun stun:$SRV:3478 --timeout 20 --hold 1 --format json -o "$d/A.json" \
+	--events "$d/A.ev" >"$d/A.log" 2>&1
+rc=$?
+i=0
+while ! grep -q "whip#$sn: session freed" "$SLOG"; do
+	i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1
+done
+posted=$(grep -o 'POSTed our offer ([^)]*)' "$d/A.ev" | head -n 1)
+tr=$(grep -o 'trickled [0-9]* candidate(s) and end-of-candidates to [^"]*: 204' "$d/A.ev" | head -n 1)
+srvt=$(sed -n "s/.*whip#$sn: trickle ICE: \(.*\)/\1/p" "$SLOG" | tail -n 1)
+case "$posted" in *"the rest to be trickled"*) early=1 ;; *) early=0 ;; esac
+if [ $rc = 0 ] && [ $early = 1 ] && [ -n "$tr" ] && [ -n "$srvt" ] &&
+   grep -q "whip#$sn: pair selected" "$SLOG" && grep -q "whip#$sn: session ended (DELETE)" "$SLOG"; then
+	ok "natprobe ice --whip --trickle: $posted, then $tr; serve: trickle ICE: $srvt; pair selected, DELETE"
+else
+	bad "natprobe ice --whip --trickle: exit $rc; '$posted'; '$tr'; serve: '$srvt'"
+	tail -n 5 "$d/A.log" | sed 's/^/     | /'
+	grep "whip#$sn:" "$SLOG" | tail -n 8 | sed 's/^/     | /'
+fi
+if "$NATPROBE" ice --offer --trickle --local "$d/x" --remote "$d/y" >/dev/null 2>"$d/use.err"; then
+	bad "--trickle without --whip was accepted"
+elif [ $? = 2 ] && grep -q "use it with --whip" "$d/use.err"; then
+	ok "--trickle without --whip: exit 2, $(cat "$d/use.err")"
+else
+	bad "--trickle without --whip: $(cat "$d/use.err")"
 fi
 
 # ---- 3. bad input ---------------------------------------------------------------

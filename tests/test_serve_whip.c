@@ -450,7 +450,8 @@ static void test_session_timeout_ends_and_forgets_the_session(void **st)
 struct client {
 	char url[128];
 	const char *offer;
-	int rc, done, del_rc;
+	int rc, done, del_rc, patch_rc, restart_rc;
+	char etag[64];
 	char *answer;
 	size_t alen;
 	char loc[HTTP_MAX_URL];
@@ -461,9 +462,25 @@ static void *client_main(void *arg)
 {
 	struct client *c = arg;
 
+	static const char frag[] =
+		"a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\n"
+		"a=candidate:9 1 udp 1694498815 127.0.0.1 9 typ srflx raddr 127.0.0.1 rport 9\r\n"
+		"a=end-of-candidates\r\n";
+	static const char restart[] =
+		"a=ice-ufrag:wxyz\r\na=ice-pwd:0123456789abcdef012345\r\n";
+
 	c->rc = ice_whip_offer(c->url, c->offer, strlen(c->offer), 5000,
 			       &c->answer, &c->alen, c->loc, sizeof(c->loc),
-			       c->why, sizeof(c->why));
+			       c->etag, sizeof(c->etag), c->why,
+			       sizeof(c->why));
+	/* Trickle: the session's credentials are taken (204), others are
+	 * an ICE restart (422). */
+	c->patch_rc = c->rc ? -1 : whip_patch(c->loc, c->etag, frag,
+					      strlen(frag), 5000, c->why,
+					      sizeof(c->why));
+	c->restart_rc = c->rc ? -1 : whip_patch(c->loc, c->etag, restart,
+						strlen(restart), 5000,
+						c->why, sizeof(c->why));
 	c->del_rc = c->rc ? -1 : whip_delete(c->loc, 5000, c->why,
 					     sizeof(c->why));
 	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
@@ -484,8 +501,12 @@ static void test_ice_whip_offer_against_the_endpoint(void **st)
 	for (int i = 0; i < 20000 && !__atomic_load_n(&c.done, __ATOMIC_SEQ_CST); i++)
 		np_loop_run_once(f.loop, 1000);
 	pthread_join(th, NULL);
-	if (c.rc || c.del_rc)
-		fail_msg("ice_whip_offer %d, delete %d: %s", c.rc, c.del_rc, c.why);
+	if (c.rc || c.del_rc || c.patch_rc)
+		fail_msg("ice_whip_offer %d, patch %d, delete %d: %s", c.rc,
+			 c.patch_rc, c.del_rc, c.why);
+	assert_int_equal(c.restart_rc, NP_EINVAL);
+	assert_int_equal(c.etag[0], '"');
+	assert_int_equal(serve_whip_counters(f.w)->trickled, 1);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%u/whip/", f.port);
 	assert_int_equal(strncmp(c.loc, want, strlen(want)), 0);
 	assert_non_null(strstr(c.answer, "a=ice-ufrag:"));
@@ -536,7 +557,7 @@ static void test_ice_whip_offer_refuses_a_201_without_ice_sdp(void **st)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/whip", ntohs(a.sin_port));
 	assert_int_equal(pthread_create(&th, NULL, canned_main, &k), 0);
 	assert_int_equal(ice_whip_offer(url, offer, strlen(offer), 5000, &ans,
-					&alen, loc, sizeof(loc), why,
+					&alen, loc, sizeof(loc), NULL, 0, why,
 					sizeof(why)), NP_EINVAL);
 	pthread_join(th, NULL);
 	close(k.lfd);

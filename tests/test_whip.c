@@ -50,6 +50,31 @@ static int answer_fn(void *arg, const char *id, const char *o, size_t len,
 	return 0;
 }
 
+/* The trickle callback: records the fragment; "restart" in it stands for
+ * other credentials, "bad" for a fragment that does not parse. */
+struct trickled {
+	int calls;
+	char id[WHIP_ID_LEN + 1];
+	char frag[256];
+};
+
+static int trickle_fn(void *arg, const char *id, const char *frag,
+		      size_t len, char *why, size_t wlen)
+{
+	struct trickled *t = arg;
+
+	t->calls++;
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->frag, sizeof(t->frag), "%.*s", (int)len, frag);
+	if (strstr(t->frag, "restart"))
+		return NP_ENOTFOUND;
+	if (strstr(t->frag, "bad")) {
+		snprintf(why, wlen, "malformed trickle ICE fragment: line 1");
+		return NP_EINVAL;
+	}
+	return 0;
+}
+
 /* Builds and parses a request; raw must outlive req (body borrowed). */
 static void make_req(struct http_request *req, char *raw, size_t cap,
 		     const char *method, const char *target, const char *ctype,
@@ -391,6 +416,43 @@ static void test_client_post_then_delete_against_handler(void **state)
 	srv_stop(s);
 }
 
+static void test_client_trickles_with_the_etag_of_the_201(void **state)
+{
+	static const char frag[] = "a=ice-ufrag:abcd\r\na=ice-pwd:x\r\n";
+	struct trickled t = { 0 };
+	struct srv *s = srv_start(5, NULL, 0);
+	char u[128], loc[256], etag[64], why[256] = "", *answer = NULL;
+	size_t alen = 0;
+
+	s->ep.trickle = trickle_fn;
+	s->ep.trickle_arg = &t;
+	url(u, sizeof(u), s, "/api/whip");
+	if (whip_post_etag(u, offer, strlen(offer), 5000, &answer, &alen, loc,
+			   sizeof(loc), etag, sizeof(etag), why, sizeof(why)))
+		fail_msg("whip_post_etag: %s", why);
+	free(answer);
+	assert_int_equal(strlen(etag), WHIP_ID_LEN + 2);
+	assert_int_equal(etag[0], '"');
+	if (whip_patch(loc, etag, frag, strlen(frag), 5000, why, sizeof(why)))
+		fail_msg("whip_patch: %s", why);
+	assert_string_equal(s->last_method, "PATCH");
+	assert_int_equal(t.calls, 1);
+	assert_string_equal(t.frag, frag);
+	/* A stale tag is the endpoint's 412, named. */
+	assert_int_equal(whip_patch(loc, "\"stale\"", frag, strlen(frag), 5000,
+				    why, sizeof(why)), NP_EINVAL);
+	assert_non_null(strstr(why, "412 Precondition Failed"));
+	/* An endpoint without trickle: 405 is NP_ENOTFOUND. */
+	s->ep.trickle = NULL;
+	assert_int_equal(whip_patch(loc, etag, frag, strlen(frag), 5000, why,
+				    sizeof(why)), NP_ENOTFOUND);
+	assert_non_null(strstr(why, "405"));
+	if (whip_delete(loc, 5000, why, sizeof(why)))
+		fail_msg("whip_delete: %s", why);
+	assert_int_equal(t.calls, 1);
+	srv_stop(s);
+}
+
 static void test_client_names_status_and_reason_of_a_refusal(void **state)
 {
 	struct srv *s = srv_start(1, NULL, 0);
@@ -504,31 +566,6 @@ static void test_client_connection_refused_is_errno(void **state)
 	assert_int_equal(whip_post("https://127.0.0.1/whip", offer,
 				   strlen(offer), 2000, &answer, &n, loc,
 				   sizeof(loc), why, sizeof(why)), NP_EINVAL);
-}
-
-/* The trickle callback: records the fragment; "restart" in it stands for
- * other credentials, "bad" for a fragment that does not parse. */
-struct trickled {
-	int calls;
-	char id[WHIP_ID_LEN + 1];
-	char frag[256];
-};
-
-static int trickle_fn(void *arg, const char *id, const char *frag,
-		      size_t len, char *why, size_t wlen)
-{
-	struct trickled *t = arg;
-
-	t->calls++;
-	snprintf(t->id, sizeof(t->id), "%s", id);
-	snprintf(t->frag, sizeof(t->frag), "%.*s", (int)len, frag);
-	if (strstr(t->frag, "restart"))
-		return NP_ENOTFOUND;
-	if (strstr(t->frag, "bad")) {
-		snprintf(why, wlen, "malformed trickle ICE fragment: line 1");
-		return NP_EINVAL;
-	}
-	return 0;
 }
 
 /* A PATCH with optional If-Match, through whip_handle; the status. */
@@ -645,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_without_trickle_patch_is_405_and_no_etag),
 		cmocka_unit_test(test_url_parse),
 		cmocka_unit_test(test_client_post_then_delete_against_handler),
+		cmocka_unit_test(test_client_trickles_with_the_etag_of_the_201),
 		cmocka_unit_test(test_client_names_status_and_reason_of_a_refusal),
 		cmocka_unit_test(test_client_against_misbehaving_endpoints),
 		cmocka_unit_test(test_client_times_out_on_a_silent_endpoint),
