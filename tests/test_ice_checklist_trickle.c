@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ice_checklist.h"
@@ -78,6 +79,41 @@ static void test_candidates_after_start_join_the_checklist(void **state)
 		while (ice_cl_next(cl, t, &c))
 			seen_relay |= c.local->type == ICE_RELAY;
 	assert_true(seen_relay);
+	ice_cl_free(cl);
+}
+
+/* Trickled remote candidates (a WHIP PATCH) after start are checked,
+ * and one signalled twice is one candidate, one pair. */
+static void test_trickled_remote_after_start_once_each(void **state)
+{
+	struct ice_checklist *cl = mk(0, 1, 20000);
+	struct ice_cand l1 = cand(ICE_HOST, "198.18.0.2:5000", 65535);
+	struct ice_cand r1 = cand(ICE_HOST, "198.19.0.2:7000", 65535);
+	struct ice_cand r2 = cand(ICE_SRFLX, "198.51.100.2:7100", 65535);
+	struct ice_check c;
+	enum ice_reject why;
+	int seen_r2 = 0;
+
+	/* Signalled candidates carry their foundations. */
+	snprintf(r1.foundation, sizeof(r1.foundation), "1");
+	snprintf(r2.foundation, sizeof(r2.foundation), "2");
+	assert_int_equal(ice_cl_add_local(cl, &l1), 0);
+	assert_int_equal(ice_cl_add_remote(cl, &r1, &why), 0);
+	ice_cl_start(cl, 1000);
+	assert_int_equal(cl->npairs, 1);
+	assert_int_equal(ice_cl_add_remote(cl, &r2, &why), 0);
+	assert_int_equal(cl->nremote, 2);
+	assert_int_equal(cl->npairs, 2);
+	/* The same two again (the offer's and the PATCH's, or a PATCH
+	 * retried): nothing new. */
+	assert_int_equal(ice_cl_add_remote(cl, &r1, &why), 0);
+	assert_int_equal(ice_cl_add_remote(cl, &r2, &why), 0);
+	assert_int_equal(cl->nremote, 2);
+	assert_int_equal(cl->npairs, 2);
+	for (uint64_t t = 1000; t < 200000 && !seen_r2; t += ICE_TA_MIN_US)
+		while (ice_cl_next(cl, t, &c))
+			seen_r2 |= c.remote->type == ICE_SRFLX;
+	assert_true(seen_r2);
 	ice_cl_free(cl);
 }
 
@@ -176,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidates_after_start_join_the_checklist),
+		cmocka_unit_test(test_trickled_remote_after_start_once_each),
 		cmocka_unit_test(test_peer_check_restarts_an_in_progress_pair),
 		cmocka_unit_test(test_first_rto_from_the_measured_rtt),
 		cmocka_unit_test(test_loopback_remote_only_when_allowed),
