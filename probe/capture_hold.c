@@ -28,7 +28,7 @@ static int at_bound(const struct capture_hold *h)
 	return h->n == h->cap || h->bytes >= h->max_bytes;
 }
 
-int capture_hold_push(struct capture_hold *h, uint64_t t,
+int capture_hold_push(struct capture_hold *h, uint64_t t, uint64_t at,
 		      const unsigned char *data, uint32_t caplen, uint32_t len)
 {
 	struct capture_held *e;
@@ -42,17 +42,16 @@ int capture_hold_push(struct capture_hold *h, uint64_t t,
 	if (caplen)
 		memcpy(e->data, data, caplen);
 	e->t = t;
+	e->at = at;
 	e->caplen = caplen;
 	e->len = len;
 	h->n++;
 	h->bytes += caplen;
-	if (t > h->newest)
-		h->newest = t;
 	return 0;
 }
 
 const struct capture_held *capture_hold_due(const struct capture_hold *h,
-					    int all)
+					    uint64_t now, int all)
 {
 	const struct capture_held *e;
 
@@ -60,8 +59,7 @@ const struct capture_held *capture_hold_due(const struct capture_hold *h,
 		return NULL;
 	e = &h->q[h->head];
 	/* Subtract, never add: a stamp near the top cannot wrap. */
-	if (all || at_bound(h) ||
-	    (h->newest >= e->t && h->newest - e->t >= h->hold_us))
+	if (all || at_bound(h) || (now >= e->at && now - e->at >= h->hold_us))
 		return e;
 	return NULL;
 }

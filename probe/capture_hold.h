@@ -8,10 +8,11 @@
  * libpcap swaps filters through a drop-everything filter, and whatever
  * arrives in that instant is gone. So the kernel filter stays fixed and the
  * host test is made here, in userland, after a short hold: a packet is
- * decided only once it is hold_us older than the newest packet seen (or
- * the queue is full, or the run ends), by which time the observation that
- * names its host has been recorded. Order is kept, so the file stays in
- * time order.
+ * decided only once it has been held hold_us by the reader's own clock
+ * (or the queue is full, or the run ends), by which time the observation
+ * that names its host has been recorded - also after a stall of the event
+ * loop, when a burst of old packets is read at once. Order is kept, so the
+ * file stays in time order.
  */
 #ifndef CAPTURE_HOLD_H
 #define CAPTURE_HOLD_H
@@ -21,6 +22,7 @@
 
 struct capture_held {
 	uint64_t t;                /* microseconds, as the capture stamps */
+	uint64_t at;               /* when it was read (the reader's clock) */
 	uint32_t caplen, len;      /* captured and wire length */
 	unsigned char *data;       /* caplen bytes, owned by the queue */
 };
@@ -29,7 +31,6 @@ struct capture_hold {
 	struct capture_held *q;    /* ring of cap slots */
 	size_t cap, head, n;
 	size_t bytes, max_bytes;
-	uint64_t newest;           /* newest t pushed */
 	uint64_t hold_us;
 };
 
@@ -37,14 +38,15 @@ struct capture_hold {
  * held hold_us. NP_EINVAL (zero bounds) or NP_ENOMEM. */
 int capture_hold_init(struct capture_hold *h, size_t max_pkts,
 		      size_t max_bytes, uint64_t hold_us);
-/* Copies a packet in. The caller pops what is due first: a full queue
- * refuses with NP_EFULL rather than dropping silently. */
-int capture_hold_push(struct capture_hold *h, uint64_t t,
+/* Copies a packet (stamped t) in, read at time at. The caller pops what
+ * is due first: a full queue refuses with NP_EFULL rather than dropping
+ * silently. */
+int capture_hold_push(struct capture_hold *h, uint64_t t, uint64_t at,
 		      const unsigned char *data, uint32_t caplen, uint32_t len);
-/* The oldest packet if it is due: held long enough, or the queue is at
- * a bound, or all is set (the end of the run). NULL otherwise. */
+/* The oldest packet if it is due at time now: held hold_us, or the queue
+ * is at a bound, or all is set (the end of the run). NULL otherwise. */
 const struct capture_held *capture_hold_due(const struct capture_hold *h,
-					    int all);
+					    uint64_t now, int all);
 /* Drops the oldest packet (after the caller has decided on it). */
 void capture_hold_pop(struct capture_hold *h);
 /* Packets held now. */

@@ -188,8 +188,9 @@ static void write_packet(struct capture_live *c,
 static void decide_due(struct capture_live *c, int all)
 {
 	const struct capture_held *e;
+	uint64_t now = np_monotonic_us();
 
-	while ((e = capture_hold_due(&c->hold, all)) != NULL) {
+	while ((e = capture_hold_due(&c->hold, now, all)) != NULL) {
 		struct pcap_pkthdr h = { .caplen = e->caplen, .len = e->len };
 
 		if (c->have_prog && pcap_offline_filter(&c->prog, &h, e->data))
@@ -208,7 +209,8 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h,
 	if (c->err)
 		return;
 	decide_due(c, 0);          /* makes room if the hold is at a bound */
-	err = capture_hold_push(&c->hold, t, bytes, h->caplen, h->len);
+	err = capture_hold_push(&c->hold, t, np_monotonic_us(), bytes,
+				h->caplen, h->len);
 	if (err < 0) {
 		c->err = err;
 		snprintf(c->why, sizeof(c->why), "holding a captured packet: %s",

@@ -36,8 +36,8 @@
 /* Packets read per wakeup, and in total when draining at the end. */
 #define CAPTURE_BATCH 64
 #define CAPTURE_DRAIN_MAX 100000
-/* How long a packet waits for its host to become known (newer packets'
- * time, microseconds), and the hold's bounds: a run's bursts fit. */
+/* How long a packet waits, from when it is read, for its host to become
+ * known (microseconds), and the hold's bounds: a run's bursts fit. */
 #define CAPTURE_HOLD_US 250000
 #define CAPTURE_HOLD_PKTS 4096
 #define CAPTURE_HOLD_BYTES (8u * 1024 * 1024)

@@ -130,6 +130,7 @@ int capture_open_mem(struct capture_file *cf, const uint8_t *buf, size_t len,
 	uint32_t magic;
 
 	memset(cf, 0, sizeof(*cf));
+	cf->fd = -1;
 	np_rd_init(&cf->rd, buf, len);
 	cf->base = buf;
 	if (np_rd_u32(&cf->rd, &magic)) {
@@ -210,6 +211,9 @@ int capture_open(struct capture_file *cf, const char *path, char *detail,
 	if (err == 0) {
 		cf->owned = buf;
 		cf->guard = map_guard_add(buf, len);
+		cf->fd = fd;
+		cf->maplen = len;
+		fd = -1;
 		buf = NULL;
 		populate(cf, 0);
 		populate(cf, 1);
@@ -217,7 +221,8 @@ int capture_open(struct capture_file *cf, const char *path, char *detail,
 out:
 	if (buf)
 		munmap(buf, len);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
@@ -227,6 +232,9 @@ void capture_close(struct capture_file *cf)
 		return;
 	map_guard_del(cf->guard);
 	cf->guard = 0;
+	if (cf->fd >= 0)
+		close(cf->fd);
+	cf->fd = -1;
 	if (cf->owned)
 		munmap(cf->owned, (size_t)(cf->rd.end - cf->base));
 	cf->owned = NULL;
@@ -455,6 +463,15 @@ static int next_pcapng(struct capture_file *cf, struct capture_pkt *pkt,
 	}
 }
 
+/* The mapped file is now shorter than when it was mapped. */
+static int shrank(const struct capture_file *cf)
+{
+	struct stat st;
+
+	return cf->fd >= 0 && fstat(cf->fd, &st) == 0 &&
+	       (uint64_t)st.st_size < (uint64_t)cf->maplen;
+}
+
 int capture_next(struct capture_file *cf, struct capture_pkt *pkt,
 		 char *detail, size_t dlen)
 {
@@ -464,12 +481,23 @@ int capture_next(struct capture_file *cf, struct capture_pkt *pkt,
 	memset(pkt, 0, sizeof(*pkt));
 	rc = cf->pcapng ? next_pcapng(cf, pkt, detail, dlen) :
 	     next_pcap(cf, pkt, detail, dlen);
-	/* The file shrank under us: what was read past its new end is zeros,
-	 * not the capture; stop before this record. */
-	if (map_guard_hit(cf->guard)) {
+	/* The file shrank under us: what lies past its new end reads as
+	 * zeros (a page that went away, map_guard.h; the rest of the last
+	 * page), not the capture; stop before this record. Noticed at once
+	 * when a lost page is touched, and by fstat() at an error, the end,
+	 * an empty record stamped 0 (zeros), and each new window. */
+	if (map_guard_hit(cf->guard) ||
+	    ((rc != 1 || (pkt->caplen == 0 && pkt->t_us == 0) ||
+	      off(cf, before) / CAP_WINDOW != off(cf, cf->rd.p) / CAP_WINDOW) &&
+	     shrank(cf))) {
+		struct stat st;
+		unsigned long long now = fstat(cf->fd, &st) == 0 ?
+					 (unsigned long long)st.st_size : 0;
+
 		snprintf(detail, dlen, "the file shrank while being read (another "
-			 "process truncated or rewrote it): stopped at offset %zu, "
-			 "after %llu records", off(cf, before),
+			 "process truncated or rewrote it; %zu bytes when opened, "
+			 "%llu now): stopped at offset %zu, after %llu records",
+			 cf->maplen, now, off(cf, before),
 			 (unsigned long long)cf->records);
 		memset(pkt, 0, sizeof(*pkt));
 		cf->rd.p = cf->rd.end;

@@ -66,6 +66,8 @@ struct capture_file {
 	const uint8_t *base;    /* start of the file, for offsets in messages */
 	uint64_t records;       /* packets returned so far */
 	int guard;              /* map_guard handle of owned, 0 when none */
+	int fd;                 /* the mapped file, to notice it shrink; -1 */
+	size_t maplen;          /* its size when mapped */
 };
 
 /* Names a link type ("EN10MB", "LINUX_SLL2", "linktype 147"). */

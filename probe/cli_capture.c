@@ -37,7 +37,8 @@ int cli_capture_check(const struct cli_common *c)
 }
 
 /* May who do bits (4 read, 2 write, 1 search) on st, by its mode bits?
- * The drop leaves no supplementary groups, so the primary one counts. */
+ * The drop leaves no supplementary groups, so the primary one counts.
+ * ACLs and read-only mounts are not looked at: the later open says. */
 static int may(const struct stat *st, const struct np_priv_target *who,
 	       unsigned bits)
 {
@@ -102,6 +103,18 @@ int cli_capture_path_ok(const struct cli_common *c, const char *path,
 		cli_error("--capture drops privileges to %s, who cannot write in %s, where %s %s goes: run natprobe through sudo from that directory's owner, or choose a directory %s can write",
 			  who.name, real, what, path, who.name);
 		return EXIT_USAGE;
+	}
+	/* The file is replaced by a rename: in a sticky directory (/tmp)
+	 * only the owner of the file or of the directory may do that. */
+	if (writing && stat(real, &st) == 0 && (st.st_mode & S_ISVTX) &&
+	    st.st_uid != who.uid) {
+		struct stat fst;
+
+		if (stat(path, &fst) == 0 && fst.st_uid != who.uid) {
+			cli_error("--capture drops privileges to %s, who cannot replace %s %s: it belongs to uid %u in the sticky directory %s; remove it first or choose another name",
+				  who.name, what, path, (unsigned)fst.st_uid, real);
+			return EXIT_USAGE;
+		}
 	}
 	if (!writing && stat(path, &st) == 0 && !may(&st, &who, 4)) {
 		cli_error("--capture drops privileges to %s, who cannot read %s %s",

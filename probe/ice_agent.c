@@ -316,8 +316,9 @@ void ice_agent_local_media(const struct ice_agent *a, struct sdp_media *m)
 	m->end_of_candidates = ice_agent_gathering_done(a);
 }
 
-/* Adds m's candidates (rejected ones recorded with the reason), takes
- * its end-of-candidates, and (re)starts the checks. */
+/* Adds m's candidates (rejected ones recorded with the reason, ones
+ * already known skipped), takes its end-of-candidates, and starts the
+ * checks the first time. */
 static void add_remote(struct ice_agent *a, const struct sdp_media *m)
 {
 	char line[OBS_TEXT];
@@ -347,7 +348,7 @@ static void add_remote(struct ice_agent *a, const struct sdp_media *m)
 			note_obs(a, "ice.remote", NULL, NULL,
 				 "remote candidates capped; the rest ignored");
 			break;
-		} else {
+		} else if (err == 0) {
 			ice_note_obs(a, "ice.remote", m->cands[i].transport, NULL,
 				   &m->cands[i].addr, line);
 		}

@@ -198,7 +198,7 @@ int ice_cl_add_remote(struct ice_checklist *cl, const struct ice_cand *c,
 		if (cl->remote[i].transport == c->transport &&
 		    cl->remote[i].tcptype == c->tcptype &&
 		    np_addr_equal(&cl->remote[i].addr, &c->addr))
-			return 0;
+			return 1;
 	if (cl->nremote == ICE_CL_MAX_REMOTE)
 		return NP_EFULL;
 	cl->remote[cl->nremote++] = *c;

@@ -195,7 +195,9 @@ void ice_cl_free(struct ice_checklist *cl);
  * empty foundation is computed (§5.1.1.3). NP_EFULL over the cap. */
 int ice_cl_add_local(struct ice_checklist *cl, const struct ice_cand *c);
 /* A signalled remote candidate; before or after ice_cl_start (trickle).
- * An unusable one returns NP_EINVAL with the reason in *why. */
+ * 0 when added (or when it names a peer-reflexive one learnt earlier), 1
+ * when it is already known (signalled twice), NP_EINVAL with the reason in
+ * *why when unusable, NP_EFULL over the cap. */
 int ice_cl_add_remote(struct ice_checklist *cl, const struct ice_cand *c,
 		      enum ice_reject *why);
 void ice_cl_end_of_candidates(struct ice_checklist *cl);

@@ -171,6 +171,22 @@ static void take_remote(struct ice_run *r, const char *buf, size_t len)
 	}
 }
 
+/* --trickle with --local: the copy is rewritten, complete, once the
+ * last candidate has gone out, so it shows what the endpoint was given. */
+static void copy_local(struct ice_run *r)
+{
+	static char buf[SDP_MAX_SIZE];
+	size_t len = 0;
+
+	r->why2[0] = '\0';
+	if (webrtc_local_sdp(r->webrtc, NULL, r->sdp) < 0 ||
+	    sdp_write(r->sdp, buf, sizeof(buf), &len) < 0 ||
+	    sig_file_write(r->local_path, buf, len, r->why2,
+			   sizeof(r->why2)) < 0)
+		note(r->ctx, "ice.signal", "cannot rewrite %s: %s", r->local_path,
+		     r->why2[0] ? r->why2 : "no description");
+}
+
 /* --trickle: the candidates gathered since the POST go in a PATCH, the
  * last with end-of-candidates (RFC 9725 §4.3.1, RFC 8838 §9). */
 static void trickle_more(struct ice_run *r, uint64_t now)
@@ -196,6 +212,8 @@ static void trickle_more(struct ice_run *r, uint64_t now)
 		     r->whip_loc);
 		r->sent = m->ncands;
 		r->trickle_done = eoc;
+		if (eoc && r->local_path)
+			copy_local(r);
 		return;
 	}
 	/* Checks go on with what the endpoint has (the POST's candidates

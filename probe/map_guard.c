@@ -17,35 +17,50 @@ struct slot {
 
 static struct slot slots[MAP_GUARD_SLOTS];
 static struct sigaction prev;
+static uintptr_t page_size;   /* taken before any handler can run */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
-	long page = sysconf(_SC_PAGESIZE);
 
-	(void)sig;
-	(void)uctx;
-	for (size_t i = 0; i < MAP_GUARD_SLOTS; i++) {
+	/* A fault (si_code > 0) on a guarded mapping: a page of zeros in
+	 * place of the lost one. mmap is a plain system call on Linux, safe
+	 * here in practice though POSIX does not list it. */
+	for (size_t i = 0; si->si_code > 0 && i < MAP_GUARD_SLOTS; i++) {
 		if (slots[i].hi == 0 || a < slots[i].lo || a >= slots[i].hi)
 			continue;
 		/* The load is retried on return and reads zeros. */
-		if (mmap((void *)(a & ~((uintptr_t)page - 1)), (size_t)page,
-			 PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-			 -1, 0) != MAP_FAILED) {
+		if (mmap((void *)(a & ~(page_size - 1)), page_size, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0) != MAP_FAILED) {
 			slots[i].hit = 1;
 			return;
 		}
 		break;
 	}
-	/* Not ours (or no page to give): what was there before decides;
-	 * with the default action the retried load ends the process. */
-	sigaction(SIGBUS, &prev, NULL);
+	/* Not ours: what was there before decides, and stays installed
+	 * underneath for the other guarded mappings. */
+	if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) {
+		prev.sa_sigaction(sig, si, uctx);
+	} else if (prev.sa_handler == SIG_IGN) {
+		return;
+	} else if (prev.sa_handler != SIG_DFL) {
+		prev.sa_handler(sig);
+	} else {
+		/* The default: a retried load faults again and ends the
+		 * process; a SIGBUS sent by kill() is raised again. */
+		signal(SIGBUS, SIG_DFL);
+		if (si->si_code <= 0)
+			raise(SIGBUS);
+	}
 }
 
 int map_guard_add(const void *base, size_t len)
 {
 	struct sigaction cur;
 
+	if (!page_size)
+		page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
 	/* Installed once, and again if someone has replaced it since. */
 	if (sigaction(SIGBUS, NULL, &cur) < 0)
 		return 0;

@@ -7,6 +7,7 @@
 #include "whip.h"
 #include "np_err.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,12 +152,34 @@ static const char *header(const struct http_request *req, const char *name,
 	return buf;
 }
 
+/* Is etag in the If-Match list (RFC 9110 §13.1.1: entity-tags separated
+ * by commas; strong comparison, so a weak W/"..." never matches)? */
+static int tag_listed(const char *list, const char *etag)
+{
+	size_t n = strlen(etag);
+
+	for (const char *p = list; *p;) {
+		size_t len;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		len = strcspn(p, ",");
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && !strncmp(p, etag, n))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
 /* PATCH of a live session: trickle ICE (RFC 9725 §4.3.1, RFC 8840). */
 static int trickle(struct whip_endpoint *ep, const char *id,
 		   const struct http_request *req, char *out, size_t cap,
 		   size_t *outlen, struct whip_event *ev)
 {
 	char match[300], etag[WHIP_ID_LEN + 3], why[512] = "";
+	size_t i;
 	int rc;
 
 	if (strcmp(req->f.content_type, "application/trickle-ice-sdpfrag"))
@@ -170,13 +193,15 @@ static int trickle(struct whip_endpoint *ep, const char *id,
 	if (!strcmp(match, "*"))
 		return reply_text(out, cap, outlen, ev, 422, NULL,
 				  "ICE restarts are not supported (If-Match: *)");
-	if (match[0] && strcmp(match, etag)) {
+	if (match[0] && !tag_listed(match, etag)) {
 		snprintf(why, sizeof(why),
 			 "If-Match %.200s is not this ICE session's entity-tag %s",
 			 match, etag);
 		return reply_text(out, cap, outlen, ev, 412, NULL, why);
 	}
-	if (!req->f.body_len)
+	for (i = 0; i < req->f.body_len && isspace(req->f.body[i]); i++)
+		;
+	if (i == req->f.body_len)
 		return reply_text(out, cap, outlen, ev, 400, NULL,
 				  "empty trickle ICE fragment");
 	rc = ep->trickle(ep->trickle_arg, id, (const char *)req->f.body,

@@ -264,7 +264,7 @@ fi
 d=$tmp/npt; mkdir "$d"; sn=$((sn + 1))
 timeout 60 "$NATLAB" exec client "$NATPROBE" ice --offer --whip $URL --trickle \
 	--stun stun:$SRV:3478 --timeout 20 --hold 1 --format json -o "$d/A.json" \
-	--events "$d/A.ev" >"$d/A.log" 2>&1
+	--events "$d/A.ev" --local "$d/copy.sdp" >"$d/A.log" 2>&1
 rc=$?
 i=0
 while ! grep -q "whip#$sn: session freed" "$SLOG"; do
@@ -281,6 +281,16 @@ else
 	bad "natprobe ice --whip --trickle: exit $rc; '$posted'; '$tr'; serve: '$srvt'"
 	tail -n 5 "$d/A.log" | sed 's/^/     | /'
 	grep "whip#$sn:" "$SLOG" | tail -n 8 | sed 's/^/     | /'
+fi
+# The --local copy, rewritten after the last PATCH: every candidate sent.
+np_=$(echo "$posted" | sed -n 's/.*bytes, \([0-9]*\) candidates.*/\1/p')
+nt_=$(echo "$tr" | sed -n 's/trickled \([0-9]*\) candidate.*/\1/p')
+nc_=$(grep -c '^a=candidate' "$d/copy.sdp" 2>/dev/null)
+if [ -n "$np_" ] && [ -n "$nt_" ] && [ "$nc_" = $((np_ + nt_)) ] &&
+   tail -n 1 "$d/copy.sdp" | tr -d '\r' | grep -qx 'a=end-of-candidates'; then
+	ok "--trickle --local: the copy holds all $nc_ candidates ($np_ POSTed + $nt_ trickled) and end-of-candidates"
+else
+	bad "--trickle --local: the copy has ${nc_:-no} candidates (POSTed ${np_:-?}, trickled ${nt_:-?})"
 fi
 if "$NATPROBE" ice --offer --trickle --local "$d/x" --remote "$d/y" >/dev/null 2>"$d/use.err"; then
 	bad "--trickle without --whip was accepted"

@@ -92,6 +92,22 @@ static void test_a_file_cut_while_mapped_stops_with_a_named_error(void **state)
 	assert_int_equal(hit, 1);
 }
 
+/* A cut inside a page: the rest of that page reads as zeros without a
+ * fault; the reader still names the shrink rather than a corrupt block. */
+static void test_a_cut_inside_a_page_is_named_too(void **state)
+{
+	char detail[256] = "";
+	uint64_t n;
+	int hit;
+
+	(void)state;
+	assert_int_equal(read_cut(65536 + 100, &n, &hit, detail,
+				  sizeof(detail)), NP_ETRUNCATED);
+	assert_non_null(strstr(detail, "shrank while being read"));
+	assert_non_null(strstr(detail, "65636 now"));
+	assert_true(n > 50 && n < 66);
+}
+
 static void test_an_intact_file_reads_to_the_end(void **state)
 {
 	char detail[256] = "";
@@ -159,12 +175,27 @@ static void test_an_unguarded_sigbus_is_not_swallowed(void **state)
 	unlink(path);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGBUS);
+
+	/* Nor one sent with kill(): not a fault of ours either. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		if (map_guard_add(area, sizeof(area)) <= 0)
+			_exit(3);
+		kill(getpid(), SIGBUS);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGBUS);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_file_cut_while_mapped_stops_with_a_named_error),
+		cmocka_unit_test(test_a_cut_inside_a_page_is_named_too),
 		cmocka_unit_test(test_an_intact_file_reads_to_the_end),
 		cmocka_unit_test(test_handles_are_bounded),
 		cmocka_unit_test(test_an_unguarded_sigbus_is_not_swallowed),

@@ -626,9 +626,21 @@ static void test_patch_trickles_candidates_to_the_session(void **state)
 	assert_int_equal(t.calls, 1);
 	assert_string_equal(t.id, loc + 6);
 	assert_string_equal(t.frag, frag);
-	/* No If-Match: let through. */
+	/* No If-Match: let through; a list that holds the tag matches. */
 	assert_int_equal(patch(&ep, loc, ct, NULL, frag, &r, &ev), 204);
 	assert_int_equal(t.calls, 2);
+	{
+		char list[80];
+
+		snprintf(list, sizeof(list), "\"x\", %s", etag);
+		assert_int_equal(patch(&ep, loc, ct, list, frag, &r, &ev), 204);
+		snprintf(list, sizeof(list), "W/%s", etag);
+		assert_int_equal(patch(&ep, loc, ct, list, frag, &r, &ev), 412);
+		assert_int_equal(patch(&ep, loc, ct, etag, " \r\n", &r, &ev),
+				 400);
+	}
+	assert_int_equal(t.calls, 3);
+	t.calls = 2;
 
 	/* Refusals, none reaching the callback. */
 	assert_int_equal(patch(&ep, loc, "application/sdp", etag, frag, &r,
