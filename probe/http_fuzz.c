@@ -183,7 +183,7 @@ static int fz_trickle(void *arg, const char *id, const char *frag,
 		snprintf(why, wlen, "%s", e.text);
 		return NP_EINVAL;
 	}
-	return strcmp(f->media[0].ufrag, "restart") ? 0 : NP_ENOTFOUND;
+	return strcmp(f->media[0].ufrag, "restart") ? 0 : NP_ERESTART;
 }
 
 static void fuzz_whip(const uint8_t *data, size_t size, char *out,

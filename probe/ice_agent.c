@@ -389,7 +389,7 @@ int ice_agent_add_remote(struct ice_agent *a, const struct sdp_media *m)
 		return NP_EINVAL;
 	/* RFC 8838 §8 / RFC 8840: new credentials mean an ICE restart. */
 	if (strcmp(m->ufrag, a->rufrag) || strcmp(m->pwd, a->rpwd))
-		return NP_ENOTFOUND;
+		return NP_ERESTART;
 	ice_note(a, "ice.remote", "trickled: %zu candidate(s)%s", m->ncands,
 		 m->end_of_candidates ? ", end-of-candidates" : "");
 	add_remote(a, m);

@@ -92,7 +92,7 @@ void ice_agent_local_media(const struct ice_agent *a, struct sdp_media *m);
 int ice_agent_set_remote(struct ice_agent *a, const struct sdp_media *m);
 /* Trickle ICE (RFC 8838): more candidates of the same remote session
  * (and perhaps its end-of-candidates), e.g. from a WHIP PATCH. NP_EINVAL
- * before ice_agent_set_remote; NP_ENOTFOUND when m's ice-ufrag/ice-pwd
+ * before ice_agent_set_remote; NP_ERESTART when m's ice-ufrag/ice-pwd
  * are not the session's (an ICE restart, which natprobe does not do). */
 int ice_agent_add_remote(struct ice_agent *a, const struct sdp_media *m);
 

@@ -43,6 +43,7 @@
 	X(TIMEOUT, "timed out")                                               \
 	X(JSON, "malformed JSON")                                             \
 	X(FULL, "fixed capacity reached")                                     \
+	X(RESTART, "other ICE credentials: an ICE restart")                   \
 	X(INTERNAL, "internal error")
 
 /* Index of every code, generated from the list. */

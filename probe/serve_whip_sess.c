@@ -293,10 +293,8 @@ int whip_sess_trickle(void *arg, const char *id, const char *frag,
 	size_t mi = 0;
 	int rc;
 
-	if (!s || s->state != WS_LIVE || !s->agent) {
-		snprintf(why, wlen, "the session is ending");
-		return NP_EINVAL;
-	}
+	if (!s || s->state != WS_LIVE || !s->agent)
+		return NP_ENOTFOUND;
 	/* RFC 8840 §9.2: the fragment carries ice-ufrag/ice-pwd and the
 	 * candidate lines; the bare form of sdp_parse reads exactly that. */
 	if (sdp_parse(frag, len, f, &e) < 0) {
@@ -307,7 +305,7 @@ int whip_sess_trickle(void *arg, const char *id, const char *frag,
 	while (mi + 1 < f->nmedia && !f->media[mi].ufrag[0])
 		mi++;
 	rc = ice_agent_add_remote(s->agent, &f->media[mi]);
-	if (rc == NP_ENOTFOUND) {
+	if (rc == NP_ERESTART) {
 		whip_logf(w, s, "PATCH with other ice-ufrag/ice-pwd (an ICE restart): refused");
 		return rc;
 	}

@@ -89,9 +89,9 @@ typedef int (*whip_answer_fn)(void *arg, const char *id, const char *offer,
  * Trickle ICE (RFC 9725 §4.3.1, RFC 8840): the candidates a client
  * PATCHes to session id, as an application/trickle-ice-sdpfrag body
  * (frag, len bytes, not NUL-terminated). Returns 0 (taken: 204),
- * NP_ENOTFOUND when the fragment's ice-ufrag/ice-pwd are not the
- * session's (an ICE restart: 422), or another negative code with a
- * sentence in why (400).
+ * NP_ERESTART when the fragment's ice-ufrag/ice-pwd are not the
+ * session's (an ICE restart: 422), NP_ENOTFOUND when the session is
+ * ending (404), or another negative code with a sentence in why (400).
  */
 typedef int (*whip_trickle_fn)(void *arg, const char *id, const char *frag,
 			       size_t len, char *why, size_t wlen);
@@ -133,7 +133,7 @@ int whip_endpoint_init(struct whip_endpoint *ep, const char *path,
  *        application/trickle-ice-sdpfrag (else 415); If-Match "*" -> 422
  *        (no ICE restarts), another tag than the session's -> 412, none
  *        -> accepted; the callback's verdict -> 204 (event TRICKLED),
- *        422 or 400
+ *        422, 404 or 400
  *   other methods on a known resource -> 405 with Allow
  *   any other target -> 404
  * Returns 0 (the response is in out, *outlen bytes, ev filled) or

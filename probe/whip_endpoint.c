@@ -207,6 +207,9 @@ static int trickle(struct whip_endpoint *ep, const char *id,
 	rc = ep->trickle(ep->trickle_arg, id, (const char *)req->f.body,
 			 req->f.body_len, why, sizeof(why));
 	if (rc == NP_ENOTFOUND)
+		return reply_text(out, cap, outlen, ev, 404, NULL,
+				  "the WHIP session is ending");
+	if (rc == NP_ERESTART)
 		return reply_text(out, cap, outlen, ev, 422, NULL,
 				  "ICE restarts are not supported: the fragment's ice-ufrag/ice-pwd are not the session's");
 	if (rc < 0)

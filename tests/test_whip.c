@@ -67,6 +67,8 @@ static int trickle_fn(void *arg, const char *id, const char *frag,
 	snprintf(t->id, sizeof(t->id), "%s", id);
 	snprintf(t->frag, sizeof(t->frag), "%.*s", (int)len, frag);
 	if (strstr(t->frag, "restart"))
+		return NP_ERESTART;
+	if (strstr(t->frag, "gone"))
 		return NP_ENOTFOUND;
 	if (strstr(t->frag, "bad")) {
 		snprintf(why, wlen, "malformed trickle ICE fragment: line 1");
@@ -654,9 +656,10 @@ static void test_patch_trickles_candidates_to_the_session(void **state)
 	assert_int_equal(patch(&ep, loc, ct, etag, "a=restart\r\n", &r, &ev),
 			 422);
 	assert_int_equal(ev.kind, WHIP_EV_NONE);
+	assert_int_equal(patch(&ep, loc, ct, etag, "a=gone\r\n", &r, &ev), 404);
 	assert_int_equal(patch(&ep, loc, ct, etag, "a=bad\r\n", &r, &ev), 400);
 	assert_non_null(memmem(r.f.body, r.f.body_len, "line 1", 6));
-	assert_int_equal(t.calls, 4);
+	assert_int_equal(t.calls, 5);
 	/* Another session's id, or the endpoint itself: 404 and 405. */
 	assert_int_equal(patch(&ep, "/whip/0123456789abcdef", ct, NULL, frag,
 			       &r, &ev), 404);
@@ -664,7 +667,7 @@ static void test_patch_trickles_candidates_to_the_session(void **state)
 	/* A GET on the session names both methods it takes. */
 	handle(&ep, "GET", loc, NULL, NULL, out, sizeof(out), &r, &ev, NULL);
 	assert_int_equal(r.status, 405);
-	assert_int_equal(t.calls, 4);
+	assert_int_equal(t.calls, 5);
 }
 
 static void test_without_trickle_patch_is_405_and_no_etag(void **state)
