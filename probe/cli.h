@@ -48,6 +48,27 @@ int cli_require(struct cli_common *c, const char *list, const char *command);
 int cli_max_rtt(struct cli_common *c, const char *ms);
 /* --max-loss PCT (media, both directions); 0 or EXIT_USAGE. */
 int cli_max_loss(struct cli_common *c, const char *pct);
+/* The getopt codes and longopts entries of the options the probing
+ * commands share (report, policy, dashboard, capture); each command
+ * lists those it takes, and -o/--output is 'o'. */
+enum { CLI_O_FORMAT = 0x400, CLI_O_EVENTS, CLI_O_REQUIRE, CLI_O_MAXRTT,
+       CLI_O_MAXLOSS, CLI_O_DASH, CLI_O_NODASH, CLI_O_CAPTURE };
+#define CLI_LO_REPORT                                                       \
+	{ "format", required_argument, NULL, CLI_O_FORMAT },                \
+	{ "output", required_argument, NULL, 'o' },                         \
+	{ "events", required_argument, NULL, CLI_O_EVENTS },                \
+	{ "require", required_argument, NULL, CLI_O_REQUIRE },              \
+	{ "capture", required_argument, NULL, CLI_O_CAPTURE },              \
+	{ "dashboard", no_argument, NULL, CLI_O_DASH },                     \
+	{ "no-dashboard", no_argument, NULL, CLI_O_NODASH }
+#define CLI_LO_MAXRTT { "max-rtt", required_argument, NULL, CLI_O_MAXRTT }
+#define CLI_LO_MAXLOSS { "max-loss", required_argument, NULL, CLI_O_MAXLOSS }
+#define CLI_OPT_NOT_MINE (-1)
+/* Takes one of those options (command names the checks --require
+ * takes): 0, EXIT_USAGE after saying why, or CLI_OPT_NOT_MINE for any
+ * other opt. */
+int cli_common_opt(struct cli_common *c, int opt, const char *arg,
+		   const char *command);
 /* --capture (cli_capture.c). Before any probing and before --events is
  * opened: 0, or EXIT_USAGE after naming the privilege that is missing. */
 int cli_capture_check(const struct cli_common *c);

@@ -99,6 +99,30 @@ int cli_max_rtt(struct cli_common *c, const char *ms)
 	return 0;
 }
 
+int cli_common_opt(struct cli_common *c, int opt, const char *arg,
+		   const char *command)
+{
+	switch (opt) {
+	case CLI_O_FORMAT:
+		c->format_set = 1;
+		if (report_format_parse(arg, &c->format) < 0) {
+			cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
+				  arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'o': c->output = arg; return 0;
+	case CLI_O_EVENTS: c->events = arg; return 0;
+	case CLI_O_CAPTURE: c->capture = arg; return 0;
+	case CLI_O_DASH: c->dashboard = CLI_DASH_ON; return 0;
+	case CLI_O_NODASH: c->dashboard = CLI_DASH_OFF; return 0;
+	case CLI_O_REQUIRE: return cli_require(c, arg, command);
+	case CLI_O_MAXRTT: return cli_max_rtt(c, arg);
+	case CLI_O_MAXLOSS: return cli_max_loss(c, arg);
+	}
+	return CLI_OPT_NOT_MINE;
+}
+
 int cli_max_loss(struct cli_common *c, const char *pct)
 {
 	char *end;

@@ -60,7 +60,7 @@ static void note(struct np_ctx *ctx, const char *text)
 int cli_diag(int argc, char **argv)
 {
 	enum { O_STUN = 256, O_TURN, O_USER, O_PASS, O_ICESERVERS, O_TLSCA, O_WHIP,
-	       O_TIMEOUT, O_FORMAT, O_EVENTS, O_REQUIRE, O_MAXRTT, O_MAXLOSS, O_DASH, O_NODASH, O_CAPTURE };
+	       O_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "stun", required_argument, NULL, O_STUN },
 		{ "turn", required_argument, NULL, O_TURN },
@@ -70,19 +70,14 @@ int cli_diag(int argc, char **argv)
 		{ "tls-ca", required_argument, NULL, O_TLSCA },
 		{ "whip", required_argument, NULL, O_WHIP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, O_EVENTS },
-		{ "require", required_argument, NULL, O_REQUIRE },
-		{ "max-rtt", required_argument, NULL, O_MAXRTT },
-		{ "max-loss", required_argument, NULL, O_MAXLOSS },
-		{ "dashboard", no_argument, NULL, O_DASH },
-		{ "no-dashboard", no_argument, NULL, O_NODASH },
-		{ "capture", required_argument, NULL, O_CAPTURE },
+		CLI_LO_REPORT,
+		CLI_LO_MAXRTT,
+		CLI_LO_MAXLOSS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
+	int orc;
 	static struct ice_server_list servers;
 	static struct findings fs;
 	static struct nat_report nr;
@@ -131,33 +126,16 @@ int cli_diag(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_FORMAT:
-			c.format_set = 1;
-			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
-					  optarg);
+		case 'h': usage(stdout); return EXIT_PASS;
+		default:
+			orc = cli_common_opt(&c, opt, optarg, "diagnose");
+			if (orc == CLI_OPT_NOT_MINE) {
+				usage(stderr);
 				return EXIT_USAGE;
 			}
+			if (orc)
+				return orc;
 			break;
-		case 'o': c.output = optarg; break;
-		case O_EVENTS: c.events = optarg; break;
-		case O_REQUIRE:
-			if (cli_require(&c, optarg, "diagnose"))
-				return EXIT_USAGE;
-			break;
-		case O_MAXLOSS:
-			if (cli_max_loss(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_MAXRTT:
-			if (cli_max_rtt(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_DASH: c.dashboard = CLI_DASH_ON; break;
-		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
-		case O_CAPTURE: c.capture = optarg; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

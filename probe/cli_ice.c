@@ -75,7 +75,7 @@ int cli_ice(int argc, char **argv)
 {
 	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
 	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
-	       O_TIMEOUT, O_HOLD, O_FORMAT, O_EVENTS, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_DASH, O_NODASH, O_REQUIRE, O_MAXLOSS, O_CAPTURE, O_TRICKLE };
+	       O_TIMEOUT, O_HOLD, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_TRICKLE };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
@@ -99,20 +99,15 @@ int cli_ice(int argc, char **argv)
 		{ "video", no_argument, NULL, O_VIDEO },
 		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "media", required_argument, NULL, O_MEDIA },
-		{ "require", required_argument, NULL, O_REQUIRE },
-		{ "max-loss", required_argument, NULL, O_MAXLOSS },
-		{ "dashboard", no_argument, NULL, O_DASH },
-		{ "no-dashboard", no_argument, NULL, O_NODASH },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, O_EVENTS },
 		{ "whip", required_argument, NULL, O_WHIP },
-		{ "capture", required_argument, NULL, O_CAPTURE },
 		{ "trickle", no_argument, NULL, O_TRICKLE },
+		CLI_LO_REPORT,
+		CLI_LO_MAXLOSS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
+	int orc;
 	struct ice_agent_cfg cfg = { 0 };
 	static struct ice_server_list servers;
 	static struct findings fs;
@@ -205,14 +200,6 @@ int cli_ice(int argc, char **argv)
 		case O_ICEONLY: wcfg.no_media = 1; break;
 		case O_VIDEO: wcfg.video = 1; break;
 		case O_KEYLOG: keylog = optarg; break;
-		case O_REQUIRE:
-			if (cli_require(&c, optarg, "ice"))
-				return EXIT_USAGE;
-			break;
-		case O_MAXLOSS:
-			if (cli_max_loss(&c, optarg))
-				return EXIT_USAGE;
-			break;
 		case O_MEDIA: {
 			double sec = 0, pps = 0, size = 0;
 
@@ -229,22 +216,17 @@ int cli_ice(int argc, char **argv)
 			wcfg.media_size = (size_t)size;
 			break;
 		}
-		case O_FORMAT:
-			c.format_set = 1;
-			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
-					  optarg);
+		case O_TRICKLE: trickle = 1; break;
+		case 'h': usage(stdout); return EXIT_PASS;
+		default:
+			orc = cli_common_opt(&c, opt, optarg, "ice");
+			if (orc == CLI_OPT_NOT_MINE) {
+				usage(stderr);
 				return EXIT_USAGE;
 			}
+			if (orc)
+				return orc;
 			break;
-		case 'o': c.output = optarg; break;
-		case O_EVENTS: c.events = optarg; break;
-		case O_CAPTURE: c.capture = optarg; break;
-		case O_TRICKLE: trickle = 1; break;
-		case O_DASH: c.dashboard = CLI_DASH_ON; break;
-		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (whip_url) {

@@ -38,8 +38,7 @@ static void usage(FILE *f)
 int cli_nat(int argc, char **argv)
 {
 	enum { O_SERVER = 256, O_LIFETIME, O_NOHAIRPIN, O_NOTCP, O_NOTLS,
-	       O_NOSIZES, O_NOHOPS, O_TLSPORT, O_TLSCA, O_FORMAT, O_EVENTS, O_REQUIRE,
-	       O_MAXRTT, O_CAPTURE, O_DASH, O_NODASH };
+	       O_NOSIZES, O_NOHOPS, O_TLSPORT, O_TLSCA };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, O_SERVER },
 		{ "lifetime", optional_argument, NULL, O_LIFETIME },
@@ -50,18 +49,13 @@ int cli_nat(int argc, char **argv)
 		{ "no-hops", no_argument, NULL, O_NOHOPS },
 		{ "tls-port", required_argument, NULL, O_TLSPORT },
 		{ "tls-ca", required_argument, NULL, O_TLSCA },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, O_EVENTS },
-		{ "require", required_argument, NULL, O_REQUIRE },
-		{ "max-rtt", required_argument, NULL, O_MAXRTT },
-		{ "capture", required_argument, NULL, O_CAPTURE },
-		{ "dashboard", no_argument, NULL, O_DASH },
-		{ "no-dashboard", no_argument, NULL, O_NODASH },
+		CLI_LO_REPORT,
+		CLI_LO_MAXRTT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
+	int orc;
 	struct nat_probe_opts po = { .family = AF_UNSPEC, .hairpin = 1, .tcp = 1,
 				     .tls = 1, .sizes = 1, .ttl = 1,
 				     .tls_port = 5349 };
@@ -112,29 +106,16 @@ int cli_nat(int argc, char **argv)
 			break;
 		}
 		case O_TLSCA: tls_ca = optarg; break;
-		case O_FORMAT:
-			c.format_set = 1;
-			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
-					  optarg);
+		case 'h': usage(stdout); return EXIT_PASS;
+		default:
+			orc = cli_common_opt(&c, opt, optarg, "nat");
+			if (orc == CLI_OPT_NOT_MINE) {
+				usage(stderr);
 				return EXIT_USAGE;
 			}
+			if (orc)
+				return orc;
 			break;
-		case 'o': c.output = optarg; break;
-		case O_EVENTS: c.events = optarg; break;
-		case O_CAPTURE: c.capture = optarg; break;
-		case O_REQUIRE:
-			if (cli_require(&c, optarg, "nat"))
-				return EXIT_USAGE;
-			break;
-		case O_MAXRTT:
-			if (cli_max_rtt(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_DASH: c.dashboard = CLI_DASH_ON; break;
-		case O_NODASH: c.dashboard = CLI_DASH_OFF; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -40,18 +40,13 @@ int cli_stun(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "tls-ca", required_argument, NULL, 'C' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "require", required_argument, NULL, 'R' },
-		{ "max-rtt", required_argument, NULL, 'M' },
-		{ "capture", required_argument, NULL, 'P' },
-		{ "dashboard", no_argument, NULL, 'D' },
-		{ "no-dashboard", no_argument, NULL, 'N' },
+		CLI_LO_REPORT,
+		CLI_LO_MAXRTT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { .format = REPORT_TEXT };
+	int orc;
 	struct stun_probe_opts po = { .family = AF_UNSPEC, .count = 5 };
 	struct np_loop *loop = NULL;
 	struct dashboard *dash = NULL;
@@ -83,29 +78,16 @@ int cli_stun(int argc, char **argv)
 			}
 			break;
 		case 'C': tls_ca = optarg; break;
-		case 'f':
-			c.format_set = 1;
-			if (report_format_parse(optarg, &c.format) < 0) {
-				cli_error("--format must be text, json, html, junit or openmetrics, not \"%s\"",
-					  optarg);
+		case 'h': usage(stdout); return EXIT_PASS;
+		default:
+			orc = cli_common_opt(&c, opt, optarg, "stun");
+			if (orc == CLI_OPT_NOT_MINE) {
+				usage(stderr);
 				return EXIT_USAGE;
 			}
+			if (orc)
+				return orc;
 			break;
-		case 'o': c.output = optarg; break;
-		case 'e': c.events = optarg; break;
-		case 'P': c.capture = optarg; break;
-		case 'R':
-			if (cli_require(&c, optarg, "stun"))
-				return EXIT_USAGE;
-			break;
-		case 'M':
-			if (cli_max_rtt(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'D': c.dashboard = CLI_DASH_ON; break;
-		case 'N': c.dashboard = CLI_DASH_OFF; break;
-		case 'h': usage(stdout); return EXIT_PASS;
-		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
