@@ -52,7 +52,8 @@ int cli_max_loss(struct cli_common *c, const char *pct);
  * commands share (report, policy, dashboard, capture); each command
  * lists those it takes, and -o/--output is 'o'. */
 enum { CLI_O_FORMAT = 0x400, CLI_O_EVENTS, CLI_O_REQUIRE, CLI_O_MAXRTT,
-       CLI_O_MAXLOSS, CLI_O_DASH, CLI_O_NODASH, CLI_O_CAPTURE };
+       CLI_O_MAXLOSS, CLI_O_DASH, CLI_O_NODASH, CLI_O_CAPTURE,
+       CLI_O_STUN, CLI_O_TURN, CLI_O_USER, CLI_O_PASS, CLI_O_ICESERVERS };
 #define CLI_LO_REPORT                                                       \
 	{ "format", required_argument, NULL, CLI_O_FORMAT },                \
 	{ "output", required_argument, NULL, 'o' },                         \
@@ -61,6 +62,12 @@ enum { CLI_O_FORMAT = 0x400, CLI_O_EVENTS, CLI_O_REQUIRE, CLI_O_MAXRTT,
 	{ "capture", required_argument, NULL, CLI_O_CAPTURE },              \
 	{ "dashboard", no_argument, NULL, CLI_O_DASH },                     \
 	{ "no-dashboard", no_argument, NULL, CLI_O_NODASH }
+#define CLI_LO_SERVERS                                                      \
+	{ "stun", required_argument, NULL, CLI_O_STUN },                    \
+	{ "turn", required_argument, NULL, CLI_O_TURN },                    \
+	{ "user", required_argument, NULL, CLI_O_USER },                    \
+	{ "password", required_argument, NULL, CLI_O_PASS },                \
+	{ "ice-servers", required_argument, NULL, CLI_O_ICESERVERS }
 #define CLI_LO_MAXRTT { "max-rtt", required_argument, NULL, CLI_O_MAXRTT }
 #define CLI_LO_MAXLOSS { "max-loss", required_argument, NULL, CLI_O_MAXLOSS }
 #define CLI_OPT_NOT_MINE (-1)
@@ -119,9 +126,9 @@ struct cli_servers {
 	size_t n;
 	const char *json;          /* --ice-servers FILE */
 };
-enum cli_server_opt { CLI_SRV_URI, CLI_SRV_USER, CLI_SRV_PASS };
-/* Takes one option; 0, or EXIT_USAGE after saying why. */
-int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg);
+/* Takes one of the CLI_LO_SERVERS options: 0, EXIT_USAGE after saying
+ * why, or CLI_OPT_NOT_MINE for any other opt. */
+int cli_servers_opt(struct cli_servers *s, int opt, char *arg);
 /* Fills l (zeroed first); 0, or EXIT_USAGE after saying why. */
 int cli_servers_build(const struct cli_servers *s, struct ice_server_list *l);
 /* "natprobe: " + message to stderr. */

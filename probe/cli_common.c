@@ -181,9 +181,13 @@ void cli_dashboard_note(struct findings *fs, const struct dashboard *d)
 		 "run again and let it finish for a complete report");
 }
 
-int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg)
+int cli_servers_opt(struct cli_servers *s, int opt, char *arg)
 {
-	if (o == CLI_SRV_URI) {
+	if (opt == CLI_O_ICESERVERS) {
+		s->json = arg;
+		return 0;
+	}
+	if (opt == CLI_O_STUN || opt == CLI_O_TURN) {
 		if (s->n == CLI_MAX_SERVERS) {
 			cli_error("at most %d servers", CLI_MAX_SERVERS);
 			return EXIT_USAGE;
@@ -193,13 +197,15 @@ int cli_servers_opt(struct cli_servers *s, enum cli_server_opt o, char *arg)
 		s->n++;
 		return 0;
 	}
+	if (opt != CLI_O_USER && opt != CLI_O_PASS)
+		return CLI_OPT_NOT_MINE;
 	/* Credentials belong to the --turn before them. */
 	if (s->n == 0) {
 		cli_error("--%s must follow the --turn it belongs to",
-			  o == CLI_SRV_USER ? "user" : "password");
+			  opt == CLI_O_USER ? "user" : "password");
 		return EXIT_USAGE;
 	}
-	*(o == CLI_SRV_USER ? &s->user[s->n - 1] : &s->pw[s->n - 1]) = arg;
+	*(opt == CLI_O_USER ? &s->user[s->n - 1] : &s->pw[s->n - 1]) = arg;
 	return 0;
 }
 

@@ -59,17 +59,12 @@ static void note(struct np_ctx *ctx, const char *text)
 
 int cli_diag(int argc, char **argv)
 {
-	enum { O_STUN = 256, O_TURN, O_USER, O_PASS, O_ICESERVERS, O_TLSCA, O_WHIP,
-	       O_TIMEOUT };
+	enum { O_TLSCA = 256, O_WHIP, O_TIMEOUT };
 	static const struct option longopts[] = {
-		{ "stun", required_argument, NULL, O_STUN },
-		{ "turn", required_argument, NULL, O_TURN },
-		{ "user", required_argument, NULL, O_USER },
-		{ "password", required_argument, NULL, O_PASS },
-		{ "ice-servers", required_argument, NULL, O_ICESERVERS },
 		{ "tls-ca", required_argument, NULL, O_TLSCA },
 		{ "whip", required_argument, NULL, O_WHIP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		CLI_LO_SERVERS,
 		CLI_LO_REPORT,
 		CLI_LO_MAXRTT,
 		CLI_LO_MAXLOSS,
@@ -104,17 +99,6 @@ int cli_diag(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "46o:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_STUN:
-		case O_TURN:
-			if (cli_servers_opt(&srv, CLI_SRV_URI, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_USER:
-		case O_PASS:
-			if (cli_servers_opt(&srv, opt == O_USER ? CLI_SRV_USER : CLI_SRV_PASS, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_ICESERVERS: srv.json = optarg; break;
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_WHIP: whip = optarg; break;
 		case '4': po.family = cfg.family = AF_INET; break;
@@ -129,6 +113,8 @@ int cli_diag(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_PASS;
 		default:
 			orc = cli_common_opt(&c, opt, optarg, "diagnose");
+			if (orc == CLI_OPT_NOT_MINE)
+				orc = cli_servers_opt(&srv, opt, optarg);
 			if (orc == CLI_OPT_NOT_MINE) {
 				usage(stderr);
 				return EXIT_USAGE;

@@ -73,19 +73,13 @@ static void usage(FILE *f)
 
 int cli_ice(int argc, char **argv)
 {
-	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_STUN, O_TURN, O_USER,
-	       O_PASS, O_ICESERVERS, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
+	enum { O_OFFER = 256, O_ANSWER, O_LOCAL, O_REMOTE, O_TLSCA, O_RELAYONLY, O_LOOPBACK, O_TA,
 	       O_TIMEOUT, O_HOLD, O_SEED, O_NOTCP, O_PORTMAP, O_WHIP, O_ICEONLY, O_VIDEO, O_KEYLOG, O_MEDIA, O_TRICKLE };
 	static const struct option longopts[] = {
 		{ "offer", no_argument, NULL, O_OFFER },
 		{ "answer", no_argument, NULL, O_ANSWER },
 		{ "local", required_argument, NULL, O_LOCAL },
 		{ "remote", required_argument, NULL, O_REMOTE },
-		{ "stun", required_argument, NULL, O_STUN },
-		{ "turn", required_argument, NULL, O_TURN },
-		{ "user", required_argument, NULL, O_USER },
-		{ "password", required_argument, NULL, O_PASS },
-		{ "ice-servers", required_argument, NULL, O_ICESERVERS },
 		{ "tls-ca", required_argument, NULL, O_TLSCA },
 		{ "relay-only", no_argument, NULL, O_RELAYONLY },
 		{ "loopback", no_argument, NULL, O_LOOPBACK },
@@ -101,6 +95,7 @@ int cli_ice(int argc, char **argv)
 		{ "media", required_argument, NULL, O_MEDIA },
 		{ "whip", required_argument, NULL, O_WHIP },
 		{ "trickle", no_argument, NULL, O_TRICKLE },
+		CLI_LO_SERVERS,
 		CLI_LO_REPORT,
 		CLI_LO_MAXLOSS,
 		{ "help", no_argument, NULL, 'h' },
@@ -140,17 +135,6 @@ int cli_ice(int argc, char **argv)
 		case O_LOCAL: local_path = optarg; break;
 		case O_REMOTE: remote_path = optarg; break;
 		case O_WHIP: whip_url = optarg; break;
-		case O_STUN:
-		case O_TURN:
-			if (cli_servers_opt(&srv, CLI_SRV_URI, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_USER:
-		case O_PASS:
-			if (cli_servers_opt(&srv, opt == O_USER ? CLI_SRV_USER : CLI_SRV_PASS, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_ICESERVERS: srv.json = optarg; break;
 		case O_TLSCA: tls_ca = optarg; break;
 		case O_RELAYONLY: cfg.relay_only = 1; break;
 		case O_LOOPBACK: cfg.loopback = 1; break;
@@ -220,6 +204,8 @@ int cli_ice(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_PASS;
 		default:
 			orc = cli_common_opt(&c, opt, optarg, "ice");
+			if (orc == CLI_OPT_NOT_MINE)
+				orc = cli_servers_opt(&srv, opt, optarg);
 			if (orc == CLI_OPT_NOT_MINE) {
 				usage(stderr);
 				return EXIT_USAGE;
