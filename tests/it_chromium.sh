@@ -70,46 +70,11 @@ P=${CR_PREFIX:-cr-}
 A=${P}a B=${P}b VA=${P}va VB=${P}vb
 IPA=198.18.50.1 IPB=198.18.50.2
 
-# Everything still running in our namespaces was started by this test.
-ns_down() {
-	for ns in $A $B; do
-		ip netns list 2>/dev/null | grep -q "^$ns\b" || continue
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in $A $B; do
-		ip netns list 2>/dev/null | grep -q "^$ns\b" || continue
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-}
+. "$HERE/chromium/netns.sh"
 keep() { [ -n "${CR_KEEP:-}" ] && rm -rf "$CR_KEEP" && cp -r "$tmp" "$CR_KEEP"; }
 trap 'ns_down; keep; cleanup' EXIT
 trap 'exit 130' INT TERM
 
-ns_up() {
-	ns_down
-	ip netns add $A && ip netns add $B &&
-	ip link add $VA netns $A type veth peer name $VB netns $B &&
-	ip -n $A addr add $IPA/24 dev $VA && ip -n $B addr add $IPB/24 dev $VB &&
-	ip -n $A link set lo up && ip -n $B link set lo up &&
-	ip -n $A link set $VA up && ip -n $B link set $VB up &&
-	ip -n $A route add default via $IPB && ip -n $B route add default via $IPA || return 1
-	for ns in $A $B; do
-		ip netns exec $ns nft -f - <<-'EOF' || return 1
-		table inet crguard {
-			counter escaped {}
-			chain out {
-				type filter hook output priority 0; policy accept;
-				oifname "lo" accept
-				ip daddr { 198.18.50.0/24, 224.0.0.0/4 } accept
-				ip6 daddr { fe80::/10, ff00::/8 } accept
-				counter name escaped reject
-			}
-		}
-		EOF
-	done
-}
 ns_up || { echo "FAIL cannot set up namespaces $A/$B"; exit 1; }
 
 # drive NS ROLE NAME [drive.py options]: one Chromium in the background;
