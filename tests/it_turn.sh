@@ -93,11 +93,15 @@ pids="$pids $!"
 $PY "$tmp/echo.py" ::1 "$PEER6" &
 pids="$pids $!"
 
-# Wait (bounded) until the three servers listen on TCP and TLS.
+# Wait (bounded) until the three servers listen on TCP and TLS, and on
+# UDP too: coturn binds its UDP listeners after the TCP ones, and an
+# Allocate sent before that meets ICMP port unreachable (seen in CI).
 i=0
 while [ $i -lt 50 ]; do
 	n=$(ss -Hlnt 2>/dev/null | awk '{print $4}' | grep -cE ":($A|$((A+2))|$B|$C)\$")
-	[ "$n" -ge 4 ] && break
+	u=$(ss -Hlnu 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u |
+		grep -cxE "$A|$B|$C")
+	[ "$n" -ge 4 ] && [ "$u" -ge 3 ] && break
 	sleep 0.1; i=$((i + 1))
 done
 [ $i -lt 50 ] || { echo "FAIL coturn did not start"; cat "$tmp"/*.log | tail -20; exit 1; }
